@@ -1,5 +1,7 @@
 """The machinery behind the exercise checkers: run a reader's function on named cases and report each."""
 
+import textwrap
+
 import numpy as np
 
 __all__ = ["Case", "CheckReport", "run_cases"]
@@ -61,8 +63,9 @@ class CheckReport:
         lines = [f"{self.title}: {len(self.passed)}/{len(self.passed) + len(self.failed)} cases passed"]
         lines += [f"  ok    {name}" for name in self.passed]
         for name, reason, hint in self.failed:
-            lines.append(f"  FAIL  {name}: {reason}")
-            lines.append(f"        hint: {hint}")
+            lines.append(textwrap.fill(f"  FAIL  {name}: {reason}", width=88, subsequent_indent=" " * 8))
+            lines.append(textwrap.fill(f"hint: {hint}", width=88, initial_indent=" " * 8,
+                                       subsequent_indent=" " * 14))
         return "\n".join(lines)
 
     __repr__ = __str__
