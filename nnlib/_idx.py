@@ -51,7 +51,8 @@ class ChecksumError(ValueError):
 
     Attributes:
         path: the file.
-        expected, actual: the expected and the computed SHA-256 (hex) of the uncompressed content.
+        expected: the expected SHA-256 (hex) of the uncompressed content.
+        actual: the SHA-256 (hex) computed from the file.
     """
 
     def __init__(self, message, path=None, expected=None, actual=None):
@@ -206,6 +207,7 @@ _DATASETS = {
          "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"},
     ),
 }
+#: Names of the data sets nnlib can load: ``("fashion-mnist", "mnist")``.
 DATASETS = tuple(_DATASETS)
 
 

@@ -22,7 +22,7 @@ from ._checks import as_float_array, check_positive_int, check_rng
 from ._idx import DATASETS, ChecksumError, DataFile, DataNotFoundError, IDXFormatError, fetch_data, load_all
 
 __all__ = [
-    "load_fashion_mnist", "load_mnist", "load_digits", "fetch_data", "FASHION_MNIST_CLASSES", "DATASETS",
+    "load_fashion_mnist", "load_mnist", "load_digits", "fetch_data", "FASHION_MNIST_CLASSES",
     "DataFile", "standardize", "Standardizer", "batches", "validation_split",
     "DataNotFoundError", "ChecksumError", "IDXFormatError",
 ]

@@ -55,6 +55,7 @@ def zeros(shape, rng=None, dtype=np.float64):
     return np.zeros(shape, dtype=dtype)
 
 
+#: The named initialisations ``Linear(..., init=name)`` accepts, mapped to their functions.
 INITS = {
     "xavier": xavier_uniform,
     "xavier_uniform": xavier_uniform,

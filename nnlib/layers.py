@@ -245,10 +245,12 @@ class Sequential(Layer):
 
     @property
     def params(self):
+        """All parameters, keyed ``"<layer index>.<name>"``: the layers' own arrays, not copies."""
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
 
     @property
     def grads(self):
+        """All gradients, keyed like :attr:`params`: the layers' own arrays, filled by :meth:`backward`."""
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
 
     def forward(self, X):
