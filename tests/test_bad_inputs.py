@@ -18,9 +18,18 @@ def _linear():
     return nnlib.Linear(3, 2, rng=np.random.default_rng(0))
 
 
-def _loss_after_forward():
-    loss = nnlib.SoftmaxCrossEntropy()
-    return loss
+def _trainer(batch_size=4):
+    model = _linear()
+    return nnlib.Trainer(model, nnlib.SoftmaxCrossEntropy(), nnlib.optim.SGD(model, lr=0.1), batch_size=batch_size,
+                         rng=0)
+
+
+def _diverging_fit():
+    r = np.random.default_rng(0)
+    model = nnlib.Sequential(nnlib.Linear(3, 4, rng=0), nnlib.ReLU(), nnlib.Linear(4, 2, rng=1))
+    trainer = nnlib.Trainer(model, nnlib.SoftmaxCrossEntropy(), nnlib.optim.SGD(model, lr=1e150), batch_size=4, rng=0)
+    with np.errstate(all="ignore"):
+        trainer.fit(r.normal(size=(16, 3)) * 1e10, r.integers(0, 2, 16), epochs=5)
 
 
 def _backward_before_forward(layer):
@@ -98,6 +107,43 @@ ROWS = [
      r"NumPy array"),
     ("numerical_gradient with eps 0", lambda: nnlib.numerical_gradient(np.sum, np.ones(2), eps=0), ValueError,
      r"eps must be positive"),
+    ("optimizer of a model without parameters", lambda: nnlib.optim.SGD(nnlib.Sequential(nnlib.ReLU()), lr=0.1),
+     ValueError, r"no parameters to optimize.*Linear"),
+    ("optimizer given a list", lambda: nnlib.optim.Adam([np.zeros(3)], lr=0.1), TypeError,
+     r"expected a model with .params and .grads.*got list"),
+    ("optimizer with a negative learning rate", lambda: nnlib.optim.SGD(_linear(), lr=-1), ValueError,
+     r"lr must be in \(0.0, inf\), got -1.0"),
+    ("Nesterov without momentum", lambda: nnlib.optim.SGD(_linear(), lr=0.1, nesterov=True), ValueError,
+     r"nesterov=True needs momentum > 0"),
+    ("Adam with beta1 = 1", lambda: nnlib.optim.Adam(_linear(), betas=(1.0, 0.9)), ValueError,
+     r"betas\[0\] must be in \[0.0, 1.0\), got 1.0"),
+    ("Trainer.fit with X/y of different lengths", lambda: _trainer().fit(np.zeros((5, 3)), np.zeros(4, int), epochs=1),
+     ValueError, r"X and y disagree on N: X has 5 rows.*y has 4"),
+    ("Trainer.fit with zero epochs", lambda: _trainer().fit(np.zeros((5, 3)), np.zeros(5, int), epochs=0),
+     ValueError, r"epochs must be >= 1, got 0"),
+    ("Trainer with batch size 0", lambda: _trainer(batch_size=0), ValueError, r"batch_size must be >= 1, got 0"),
+    ("Trainer with an optimizer of another model",
+     lambda: nnlib.Trainer(_linear(), nnlib.SoftmaxCrossEntropy(), nnlib.optim.SGD(_linear(), lr=0.1), rng=0),
+     ValueError, r"optimizer was built on another model"),
+    ("training that diverges", lambda: _diverging_fit(), nnlib.TrainingDiverged,
+     r"non-finite.*epoch 1, batch \d+.*smaller"),
+    ("standardize with different feature counts", lambda: nnlib.data.standardize(np.zeros((4, 3)), np.zeros((4, 2))),
+     ValueError, r"rows of shape \(2,\).*fitted on rows of shape \(3,\)"),
+    ("batches of size 0", lambda: nnlib.data.batches(np.zeros((4, 3)), np.zeros(4), 0), ValueError,
+     r"batch_size must be >= 1, got 0"),
+    ("batches with X/y of different lengths", lambda: nnlib.data.batches(np.zeros((4, 3)), np.zeros(5), 2),
+     ValueError, r"disagree on N.*\(4, 3\).*\(5,\)"),
+    ("load_digits with a string rng", lambda: nnlib.data.load_digits(rng="a"), TypeError,
+     r"np.random.Generator or an int seed, got 'a'"),
+    ("validation_split with fraction 1.5", lambda: nnlib.data.validation_split(np.zeros((4, 3)), np.zeros(4), 1.5, 0),
+     ValueError, r"strictly between 0 and 1, got 1.5"),
+    ("load_fashion_mnist with an integer dtype", lambda: nnlib.data.load_fashion_mnist(dtype=np.int32), TypeError,
+     r"floating dtype.*got int32"),
+    ("image_grid of non-square rows", lambda: nnlib.plot.image_grid(np.zeros((3, 5))), ValueError,
+     r"rows of 5 pixels are not square"),
+    ("confusion_matrix with a prediction >= C",
+     lambda: nnlib.plot.confusion_matrix(np.array([0, 1]), np.array([0, 5]), 3), ValueError,
+     r"label 5 is out of range for C=3"),
     ("load into another architecture", "load_mismatch", ValueError, r"(?s)another architecture.*0.W: file \(3, 4\) vs model \(3, 5\)"),
 ]
 
