@@ -93,8 +93,7 @@ def check_labels(y, n, c, where):
         if n and (y.min() < 0 or y.max() >= c):
             bad = int(y.min()) if y.min() < 0 else int(y.max())
             raise ValueError(
-                f"{where}: label {bad} is out of range for C={c} classes (logits shape ({n}, {c})); "
-                f"labels must be in [0, {c - 1}]."
+                f"{where}: label {bad} is out of range for C={c} classes; labels must be in [0, {c - 1}]."
             )
         return "index", y.astype(np.int64, copy=False)
     if y.ndim == 2:
