@@ -9,7 +9,7 @@ runs them on the situations where hand-written activations go wrong:
   (this is the only value check for an activation of your own invention, ``name=None``);
 * the kink at x = 0: the forward value, and a derivative between the one-sided derivatives (any such value is a
   valid choice at a kink; nnlib uses the left one for ReLU and leaky ReLU);
-* inputs up to |x| = 1000, where ``exp`` overflows, in both functions;
+* inputs up to ``|x| = 1000``, where ``exp`` overflows, in both functions;
 * float32 in, float32 out; and a 2-D batch, whose shape must be kept.
 
 Named activations (``alpha`` is the slope or scale of the negative side)::
