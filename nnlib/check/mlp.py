@@ -343,7 +343,7 @@ def activation(forward, derivative, name=None, alpha=None, verbose=True):
         derivative: the reader's ``f'(x)``, same contract.
         name: ``"relu"``, ``"leaky_relu"``, ``"elu"``, ``"sigmoid"`` or ``"tanh"`` to compare with reference values
             as well; None for an activation of your own, checked for consistency (the derivative against central
-            differences of ``forward``), finiteness at |x| up to 1000, float32 and shapes.
+            differences of ``forward``), finiteness at ``|x|`` up to 1000, float32 and shapes.
         alpha: the negative-side parameter of leaky ReLU (default 0.01) or ELU (default 1.0).
         verbose: print the report.
 
