@@ -21,8 +21,19 @@ __all__ = [
 
 def _row_max(z):
     """Row maxima with keepdims, replaced by 0 where a row has no finite maximum (all -inf)."""
-    m = np.max(z, axis=-1, keepdims=True)
-    return np.where(np.isfinite(m), m, 0).astype(z.dtype, copy=False)
+    m = z.max(axis=-1, keepdims=True)
+    if not np.isfinite(m).all():  # rare: skip the replacement (and its copy) when every row has a finite max
+        m = np.where(np.isfinite(m), m, 0).astype(z.dtype, copy=False)
+    return m
+
+
+def _log_softmax(z):
+    """``log_softmax`` of a validated floating array, as :func:`log_softmax` (no checks: for the hot path)."""
+    shifted = z - _row_max(z)                                   # (N, C), a new array we may overwrite
+    lse = np.exp(shifted).sum(axis=-1, keepdims=True)          # (N, 1): sum_j exp(z_j - m)
+    np.log(lse, out=lse)
+    shifted -= lse                                              # in place: z - m - log sum_j exp(z_j - m)
+    return shifted
 
 
 def logsumexp(z):
@@ -69,9 +80,7 @@ def log_softmax(z):
     Returns:
         Log-probabilities with the shape and dtype of ``z``.
     """
-    z = as_float_array(z, "z", "log_softmax")
-    shifted = z - _row_max(z)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+    return _log_softmax(as_float_array(z, "z", "log_softmax"))
 
 
 def softmax_jacobian(p):
@@ -131,7 +140,7 @@ def cross_entropy(logits, y, reduction="mean"):
     """
     logits = as_float_array(logits, "logits", "cross_entropy", ndim=2)
     kind, y = check_labels(y, *logits.shape, "cross_entropy")
-    logp = log_softmax(logits)
+    logp = _log_softmax(logits)
     if kind == "index":
         losses = -logp[np.arange(logits.shape[0]), y]
     else:

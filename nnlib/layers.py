@@ -101,7 +101,7 @@ class Linear(Layer):
         X = self._cached()
         dY = self._check_dY(dY, (X.shape[0], self.out_features)).astype(self.dtype, copy=False)
         np.matmul(X.T, dY, out=self.grads["W"])
-        np.sum(dY, axis=0, out=self.grads["b"])
+        dY.sum(axis=0, out=self.grads["b"])
         if not input_grad:
             return None
         return dY @ self.params["W"].T
@@ -116,9 +116,8 @@ class ReLU(Layer):
 
     def forward(self, X):
         X = as_float_array(X, "X", "ReLU.forward", finite=False)
-        mask = X > 0
-        self._cache = mask
-        return np.multiply(X, mask, dtype=X.dtype)
+        self._cache = X > 0                              # the derivative, as a boolean mask (1 byte per entry)
+        return np.maximum(X, 0)                          # one pass, in X's dtype
 
     def backward(self, dY):
         mask = self._cached()

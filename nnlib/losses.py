@@ -8,7 +8,7 @@ whose rows sum to 1 (one-hot or soft labels).
 import numpy as np
 
 from ._checks import as_float_array, check_labels
-from .functional import _reduce, log_softmax
+from .functional import _log_softmax, _reduce
 
 __all__ = ["SoftmaxCrossEntropy", "CrossEntropy"]
 
@@ -55,21 +55,21 @@ class SoftmaxCrossEntropy(_Loss):
         """Return the loss (a Python float) for logits (N, C) and labels (N,) or targets (N, C)."""
         logits = as_float_array(logits, "logits", "SoftmaxCrossEntropy.forward", ndim=2)
         kind, y = check_labels(y, *logits.shape, "SoftmaxCrossEntropy.forward")
-        logp = log_softmax(logits)
-        n = logits.shape[0]
+        logp = _log_softmax(logits)                    # (N, C); the logits were validated just above
+        rows = np.arange(logits.shape[0])
         if kind == "index":
-            losses = -logp[np.arange(n), y]
+            losses = -logp[rows, y]                    # (N,): pick -log p_{n, y_n}, no one-hot matrix
         else:
             losses = -np.sum(y * logp, axis=1)
-        self._cache = (logp, kind, y)
+        self._cache = (logp, kind, y, rows)
         return _reduce(losses, self.reduction, "SoftmaxCrossEntropy")
 
     def backward(self, grad=1.0):
         """Return ``dL/dz = grad * (softmax(z) - Y) / N`` with the logits' shape and dtype."""
-        logp, kind, y = self._cached()
-        g = np.exp(logp)
+        logp, kind, y, rows = self._cached()
+        g = np.exp(logp)                               # softmax(z), a new (N, C) array: edited in place below
         if kind == "index":
-            g[np.arange(g.shape[0]), y] -= 1
+            g[rows, y] -= 1                            # subtract the one-hot Y without building it
         else:
             g -= y.astype(g.dtype, copy=False)
         g *= g.dtype.type(grad * self._scale(g.shape[0]))
