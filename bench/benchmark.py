@@ -2,17 +2,23 @@
 
 Trains the book's MLP (784-256-128-10, ReLU, batch 128, plain SGD) on Fashion-MNIST with
 
-1. nnlib in float32 and in float64,
-2. a plain NumPy loop written the naive way (float64, one-hot matrices, the explicit softmax Jacobian),
+1. nnlib in float32 and in float64, trained with ``nnlib.Trainer`` and ``nnlib.optim.SGD`` as a reader would,
+   and an ablation: float32 with the first layer's input gradient computed anyway (``input_grad=True``),
+2. two plain NumPy loops: a hand-tuned one (float32, every array preallocated, everything in place: the yardstick
+   for nnlib) and one written the naive way (float64, one-hot matrices, the explicit softmax Jacobian),
 3. PyTorch on the CPU (when installed),
 4. scikit-learn's MLPClassifier (SGD, same architecture and batch size),
-5. the lower bound: only the matrix multiplications one epoch needs, timed alone,
+5. the lower bound: only the matrix multiplications one epoch needs, timed alone, with NumPy (the bound for
+   nnlib, the naive loop and scikit-learn) and with PyTorch (whose BLAS is another one),
 
 each in its own subprocess (so peak memory is its own), and reports the median seconds per epoch after a
-warm-up epoch, the peak resident memory, and the final test accuracy. Results go to a JSON file with the
-machine's description; the last line printed is the ratios the book quotes.
+warm-up epoch, the peak resident memory, and the final test accuracy. Every configuration uses the same number
+of BLAS/OpenMP threads (``--threads``, all cores by default; recorded in the JSON). Results go to a JSON file
+with the machine's description and its load average around each run (timings are only comparable on a quiet
+machine: load < 2 on 2 cores); the last line printed is the ratios the book quotes.
 
-Usage: python bench/benchmark.py [--epochs 3] [--threads 2] [--out bench/results.json]
+Usage: python bench/benchmark.py [--epochs 3] [--rounds 3] [--threads 2] [--out bench/results.json]
+(`make bench` runs it and copies the JSON into the package, nnlib/bench_results.json, for the book.)
 """
 
 import argparse
@@ -27,14 +33,19 @@ ARCH = (784, 256, 128, 10)
 BATCH = 128
 LR = 0.05
 SEED = 0
-CONFIGS = ["nnlib_f32", "nnlib_f64", "naive_numpy", "torch", "sklearn", "gemm_bound"]
+N_TRAIN, N_TEST = 60_000, 10_000                      # Fashion-MNIST
+CONFIGS = ["nnlib_f32", "nnlib_f64", "nnlib_f32_input_grad", "numpy_tuned", "naive_numpy", "torch", "sklearn",
+           "gemm_bound", "gemm_bound_torch"]
 LABELS = {
     "nnlib_f32": "nnlib float32",
     "nnlib_f64": "nnlib float64",
+    "nnlib_f32_input_grad": "nnlib float32, first layer's dX computed too",
+    "numpy_tuned": "hand-tuned NumPy loop (float32, all in place)",
     "naive_numpy": "naive NumPy loop (float64, one-hot, Jacobian)",
     "torch": "PyTorch (CPU)",
     "sklearn": "scikit-learn MLPClassifier",
-    "gemm_bound": "GEMM bound (matrix products only)",
+    "gemm_bound": "GEMM bound: NumPy's matrix products only",
+    "gemm_bound_torch": "GEMM bound: PyTorch's matrix products only",
 }
 
 
@@ -77,7 +88,12 @@ def accuracy(scores, y):
 # ----------------------------------------------------------------------------------------------------------------
 # The configurations. Each returns (epoch_times, test_accuracy).
 
-def run_nnlib(dtype_name, epochs):
+def run_nnlib(dtype_name, epochs, input_grad=False):
+    """The loop a reader writes: ``nnlib.Trainer`` with ``nnlib.optim.SGD``, batches drawn by the trainer.
+
+    The trainer's rng is seeded like ``batch_orders`` (one permutation per epoch from ``SEED + 1``), so the
+    batches are the same as in the other configurations; its per-epoch ``epoch_time`` is what is reported.
+    """
     import numpy as np
 
     import nnlib
@@ -91,19 +107,90 @@ def run_nnlib(dtype_name, epochs):
         lin.params["W"][...] = W
         lin.params["b"][...] = b
         layers += [lin, nnlib.ReLU()] if i < len(Ws) - 1 else [lin]
-    model = nnlib.Sequential(*layers)
-    loss = nnlib.SoftmaxCrossEntropy()
+    model = (_with_input_grad() if input_grad else nnlib.Sequential)(*layers)
     opt = nnlib.optim.SGD(model, lr=LR)
+    trainer = nnlib.Trainer(model, nnlib.SoftmaxCrossEntropy(), opt, batch_size=BATCH, rng=SEED + 1)
+    history = trainer.fit(X, y, epochs=epochs)
+    _, test_acc = trainer.evaluate(Xt, yt)
+    return [float(t) for t in history.epoch_time], test_acc
+
+
+def _with_input_grad():
+    import nnlib
+
+    class WithInputGrad(nnlib.Sequential):
+        """Ablation: the Trainer asks for ``input_grad=False``; this model computes ``dX = dY W^T`` anyway."""
+
+        def backward(self, dY, input_grad=True):
+            super().backward(dY, input_grad=True)
+            return None
+
+    return WithInputGrad
+
+
+def run_numpy_tuned(epochs):
+    """The fastest plain NumPy loop we could write, as a yardstick for nnlib: no layers, no checks, no allocations.
+
+    float32; the batch gathered with ``np.take`` into a buffer; every product and elementwise operation written
+    with ``out=`` into arrays allocated once; the fused softmax cross-entropy computed in place on the logits;
+    SGD in place through one scratch array per parameter. What nnlib's general, checked layers cost on top of it
+    is the price of their generality.
+    """
+    import numpy as np
+
+    X, y, Xt, yt = load_data(np.float32)
+    Ws, bs = initial_weights()
+    Ws, bs = [W.astype(np.float32) for W in Ws], [b.astype(np.float32) for b in bs]
+    gWs, gbs = [np.empty_like(W) for W in Ws], [np.empty_like(b) for b in bs]
+    scratch = [np.empty_like(p) for p in Ws + bs]
+    L, n, lr = len(Ws), len(X), np.float32(LR)
+    x_buf = np.empty((BATCH, ARCH[0]), np.float32)
+    Z_buf = [np.empty((BATCH, h), np.float32) for h in ARCH[1:]]          # pre-activations, ReLU in place
+    M_buf = [np.empty((BATCH, h), bool) for h in ARCH[1:-1]]              # ReLU masks
+    G_buf = [np.empty((BATCH, h), np.float32) for h in ARCH[1:-1]]        # gradients of the hidden layers
+    rows = np.arange(BATCH)
     times = []
-    for order in batch_orders(len(X), epochs):
+    for order in batch_orders(n, epochs):
         t0 = time.perf_counter()
-        for i in range(0, len(X), BATCH):
+        total = 0.0
+        for i in range(0, n, BATCH):
             idx = order[i:i + BATCH]
-            loss.forward(model.forward(X[idx]), y[idx])
-            model.backward(loss.backward(), input_grad=False)
-            opt.step()
+            b = len(idx)
+            x, Z, M, G = x_buf[:b], [z[:b] for z in Z_buf], [m[:b] for m in M_buf], [g[:b] for g in G_buf]
+            np.take(X, idx, axis=0, out=x, mode="clip")
+            yb = y[idx]
+            a = x
+            for k in range(L):
+                np.matmul(a, Ws[k], out=Z[k])
+                Z[k] += bs[k]
+                if k < L - 1:
+                    np.greater(Z[k], 0, out=M[k])
+                    np.maximum(Z[k], 0, out=Z[k])
+                a = Z[k]
+            z = Z[-1]                                                        # logits -> dL/dz, in place
+            z -= z.max(axis=1, keepdims=True)
+            np.exp(z, out=z)
+            z /= z.sum(axis=1, keepdims=True)
+            total -= float(np.log(z[rows[:b], yb]).sum())
+            z[rows[:b], yb] -= 1
+            z *= np.float32(1 / b)
+            g = z
+            for k in range(L - 1, -1, -1):
+                np.matmul((Z[k - 1] if k else x).T, g, out=gWs[k])
+                np.sum(g, axis=0, out=gbs[k])
+                if k:
+                    np.matmul(g, Ws[k].T, out=G[k - 1])
+                    np.multiply(G[k - 1], M[k - 1], out=G[k - 1])
+                    g = G[k - 1]
+            for p, gp, s in zip(Ws + bs, gWs + gbs, scratch):
+                np.multiply(gp, lr, out=s)
+                p -= s
         times.append(time.perf_counter() - t0)
-    return times, accuracy(model.forward(Xt), yt)
+    h = Xt
+    for k in range(L):
+        h = h @ Ws[k] + bs[k]
+        h = np.maximum(h, 0) if k < L - 1 else h
+    return times, accuracy(h, yt)
 
 
 def run_naive(epochs):
@@ -232,11 +319,49 @@ def run_gemm_bound(epochs):
     return times, None
 
 
+def run_gemm_bound_torch(epochs, threads):
+    """The same products as :func:`run_gemm_bound`, computed by PyTorch (its BLAS, not NumPy's)."""
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(threads)
+    X, y, Xt, yt = load_data(np.float32)
+    Ws = [torch.from_numpy(W.astype(np.float32)) for W in initial_weights()[0]]
+    n = len(X)
+    acts = [torch.empty((BATCH, d)) for d in ARCH]
+    grads = [torch.empty((BATCH, d)) for d in ARCH]
+    gW = [torch.empty_like(W) for W in Ws]
+    acts[0].copy_(torch.from_numpy(X[:BATCH]))
+    grads[-1].fill_(1e-3)
+    times = []
+    with torch.no_grad():
+        for _ in range(epochs):
+            t0 = time.perf_counter()
+            for i in range(0, n, BATCH):
+                if n - i < BATCH:  # the last, partial batch
+                    a = [x[: n - i] for x in acts]
+                    g = [x[: n - i] for x in grads]
+                else:
+                    a, g = acts, grads
+                for k, W in enumerate(Ws):
+                    torch.mm(a[k], W, out=a[k + 1])
+                for k in range(len(Ws) - 1, -1, -1):
+                    torch.mm(a[k].t(), g[k + 1], out=gW[k])
+                    if k > 0:
+                        torch.mm(g[k + 1], Ws[k].t(), out=g[k])
+            times.append(time.perf_counter() - t0)
+    return times, None
+
+
 def child(name, epochs, threads):
     if name == "nnlib_f32":
         times, acc = run_nnlib("float32", epochs)
     elif name == "nnlib_f64":
         times, acc = run_nnlib("float64", epochs)
+    elif name == "nnlib_f32_input_grad":
+        times, acc = run_nnlib("float32", epochs, input_grad=True)
+    elif name == "numpy_tuned":
+        times, acc = run_numpy_tuned(epochs)
     elif name == "naive_numpy":
         times, acc = run_naive(epochs)
     elif name == "torch":
@@ -245,6 +370,8 @@ def child(name, epochs, threads):
         times, acc = run_sklearn(epochs)
     elif name == "gemm_bound":
         times, acc = run_gemm_bound(epochs)
+    elif name == "gemm_bound_torch":
+        times, acc = run_gemm_bound_torch(epochs, threads)
     else:
         raise SystemExit(f"unknown configuration {name!r}")
     import resource
@@ -278,8 +405,9 @@ def machine_info(threads):
         import torch
 
         info["torch"] = torch.__version__
+        info["torch_blas"] = "MKL" if torch.backends.mkl.is_available() else "not MKL"
     except ImportError:
-        info["torch"] = None
+        info["torch"] = info["torch_blas"] = None
     import sklearn
 
     info["sklearn"] = sklearn.__version__
@@ -292,9 +420,30 @@ def median(xs):
     return xs[m] if len(xs) % 2 else (xs[m - 1] + xs[m]) / 2
 
 
+def have_torch():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run_child(name, args, env):
+    """One configuration in a fresh subprocess; returns its JSON record (epoch times include the warm-up)."""
+    out = subprocess.run([sys.executable, __file__, "--child", name, "--epochs", str(args.epochs),
+                          "--threads", str(args.threads)], env=env, capture_output=True, text=True)
+    if out.returncode:
+        sys.stderr.write(out.stderr)
+        raise SystemExit(f"{name} failed")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--epochs", type=int, default=3, help="timed epochs after one warm-up epoch (default 3)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="run every configuration this many times, interleaved, so that a burst of load from "
+                         "elsewhere hits all of them alike; the median is over all timed epochs (default 3)")
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="BLAS/torch threads (default: all cores)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results.json"))
     ap.add_argument("--only", nargs="*", choices=CONFIGS, help="run only these configurations")
@@ -307,38 +456,44 @@ def main():
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(args.threads)
-    results = {}
-    for name in args.only or CONFIGS:
-        if name == "torch":
-            try:
-                import torch  # noqa: F401
-            except ImportError:
-                print("PyTorch is not installed: skipping it (make bench installs torch==2.13.0)")
-                continue
-        print(f"running {LABELS[name]} ...", flush=True)
-        out = subprocess.run([sys.executable, __file__, "--child", name, "--epochs", str(args.epochs),
-                              "--threads", str(args.threads)], env=env, capture_output=True, text=True)
-        if out.returncode:
-            sys.stderr.write(out.stderr)
-            raise SystemExit(f"{name} failed")
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        timed = r["epoch_times"][1:]                   # the first epoch is the warm-up
-        r.update(median_epoch_s=median(timed), warmup_s=r["epoch_times"][0])
-        results[name] = r
+    names = list(args.only or CONFIGS)
+    if not have_torch():
+        print("PyTorch is not installed: skipping it (make bench installs torch==2.13.0)")
+        names = [name for name in names if name not in ("torch", "gemm_bound_torch")]
+    load_start = os.getloadavg()[0]
+    if load_start > 2:
+        print(f"warning: load average {load_start:.1f}; timings are only comparable on a quiet machine (< 2)")
+    results = {name: {"label": LABELS[name], "epoch_times": [], "warmup_s": [], "peak_rss_mb": 0.0, "load_before": []}
+               for name in names}
+    for rnd in range(args.rounds):
+        for name in names:
+            load = os.getloadavg()[0]
+            print(f"round {rnd + 1}/{args.rounds}: {LABELS[name]} (load {load:.1f}) ...", flush=True)
+            r, rec = run_child(name, args, env), results[name]
+            rec["epoch_times"] += r["epoch_times"][1:]        # the first epoch of each run is the warm-up
+            rec["warmup_s"].append(r["epoch_times"][0])
+            rec["peak_rss_mb"] = max(rec["peak_rss_mb"], r["peak_rss_mb"])
+            rec["test_accuracy"] = r["test_accuracy"]          # the same in every round (same seeds)
+            rec["load_before"].append(load)
+    for rec in results.values():
+        rec["median_epoch_s"] = median(rec["epoch_times"])
 
-    data_mb = (60000 + 10000) * 784 * 4 / 2**20
-    report = {"machine": machine_info(args.threads), "arch": list(ARCH), "batch_size": BATCH, "lr": LR,
-              "timed_epochs": args.epochs, "float32_dataset_mb": data_mb, "results": results}
+    data_mb = (N_TRAIN + N_TEST) * ARCH[0] * 4 / 2**20
+    report = {"machine": machine_info(args.threads), "arch": list(ARCH), "n_train": N_TRAIN, "batch_size": BATCH,
+              "lr": LR, "timed_epochs": args.epochs, "rounds": args.rounds, "float32_dataset_mb": data_mb,
+              "load_average": {"start": load_start, "end": os.getloadavg()[0]}, "results": results}
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(report, f, indent=2)
+        f.write("\n")
 
     print(f"\n{'configuration':48s} {'s/epoch':>8s} {'peak MB':>8s} {'test acc':>9s}")
     for name, r in results.items():
         acc = "-" if r["test_accuracy"] is None else f"{r['test_accuracy']:.4f}"
         print(f"{LABELS[name]:48s} {r['median_epoch_s']:8.3f} {r['peak_rss_mb']:8.0f} {acc:>9s}")
-    print(f"(median of {args.epochs} epochs after a warm-up; {args.threads} threads; float32 data set "
-          f"{data_mb:.0f} MB; written to {args.out})")
+    print(f"(median of {args.rounds} x {args.epochs} epochs, each run after a warm-up epoch; {args.threads} threads; "
+          f"load average {load_start:.1f} -> {report['load_average']['end']:.1f}; float32 data set {data_mb:.0f} MB; "
+          f"written to {args.out})")
     t = {k: r["median_epoch_s"] for k, r in results.items()}
     ratios = []
     if "nnlib_f32" in t and "torch" in t:
@@ -347,6 +502,8 @@ def main():
         ratios.append(f"nnlib_f32/gemm={t['nnlib_f32'] / t['gemm_bound']:.2f}")
     if "nnlib_f32" in t and "sklearn" in t:
         ratios.append(f"sklearn/nnlib_f32={t['sklearn'] / t['nnlib_f32']:.2f}")
+    if "nnlib_f32" in results:
+        ratios.append(f"peak_mem_f32/data={results['nnlib_f32']['peak_rss_mb'] / data_mb:.2f}")
     print(" ".join(ratios))
 
 

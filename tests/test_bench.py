@@ -1,0 +1,84 @@
+"""nnlib.bench: the FLOP count of an epoch, and the recorded benchmark report the appendix reads."""
+
+import json
+import pathlib
+
+import pytest
+
+import nnlib.bench
+from nnlib.bench import epoch_flops, load_results
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+ARCH = (784, 256, 128, 10)
+
+
+def _count_by_batches(arch, n, batch, input_grad):
+    """Flops of the products the benchmark's GEMM bound runs, batch by batch (the last batch may be short)."""
+    total = 0
+    for start in range(0, n, batch):
+        b = min(batch, n - start)
+        for layer, (d, h) in enumerate(zip(arch[:-1], arch[1:])):
+            total += 2 * b * d * h                      # Z = X W
+            total += 2 * d * b * h                      # dW = X^T dZ
+            if layer > 0 or input_grad:
+                total += 2 * b * h * d                  # dX = dZ W^T
+    return total
+
+
+@pytest.mark.parametrize("input_grad", [False, True])
+@pytest.mark.parametrize("arch, n, batch", [(ARCH, 60_000, 128), ((64, 32, 10), 1347, 50), ((5, 3), 7, 2)])
+def test_epoch_flops_equals_the_count_batch_by_batch(arch, n, batch, input_grad):
+    assert epoch_flops(arch, n, input_grad=input_grad) == _count_by_batches(arch, n, batch, input_grad)
+
+
+def test_epoch_flops_of_the_book_mlp():
+    # 2 N (3 (784*256 + 256*128 + 128*10) - 784*256) = 2 * 60000 * 503552
+    assert epoch_flops(ARCH, 60_000) == 60_426_240_000
+    assert epoch_flops(ARCH, 60_000, input_grad=True) - epoch_flops(ARCH, 60_000) == 2 * 60_000 * 784 * 256
+
+
+@pytest.mark.parametrize("arch, n, exc, message", [
+    ((784,), 10, ValueError, r"at least an input and an output size"),
+    ((784, 2.5), 10, TypeError, r"arch entries must be a positive int"),
+    ((784, 10), 0, ValueError, r"n must be >= 1"),
+])
+def test_epoch_flops_rejects_bad_arguments(arch, n, exc, message):
+    with pytest.raises(exc, match=message):
+        epoch_flops(arch, n)
+
+
+def test_the_package_report_is_a_complete_benchmark_run():
+    report = load_results()
+    assert tuple(report["arch"]) == ARCH and report["batch_size"] == 128
+    results = report["results"]
+    needed = {"nnlib_f32", "nnlib_f64", "nnlib_f32_input_grad", "numpy_tuned", "naive_numpy", "torch", "sklearn",
+              "gemm_bound", "gemm_bound_torch"}
+    assert needed <= set(results), f"missing configurations: {sorted(needed - set(results))}"
+    for name, r in results.items():
+        assert r["median_epoch_s"] > 0 and r["peak_rss_mb"] > 0, name
+        assert len(r["epoch_times"]) == report["timed_epochs"] * report["rounds"], name
+    assert results["gemm_bound"]["test_accuracy"] is None and results["gemm_bound_torch"]["test_accuracy"] is None
+    assert results["nnlib_f32"]["test_accuracy"] > 0.8
+    assert report["machine"]["threads"] >= 1
+
+
+def test_the_package_report_is_the_one_in_bench():
+    """`make bench` copies bench/results.json into the package; the two must not drift apart."""
+    committed = ROOT / "bench" / "results.json"
+    packaged = ROOT / "nnlib" / nnlib.bench.RESULTS_FILE
+    assert committed.is_file() and packaged.is_file(), "run `make bench`"
+    assert json.loads(committed.read_text()) == json.loads(packaged.read_text()), (
+        "nnlib/bench_results.json differs from bench/results.json: run `make bench` (or copy the file)"
+    )
+
+
+def test_load_results_says_how_to_make_a_missing_report(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no benchmark report.*make bench"):
+        load_results(tmp_path / "nothing.json")
+
+
+def test_load_results_rejects_a_file_that_is_not_a_report(tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps({"hello": 1}))
+    with pytest.raises(ValueError, match=r"not a report of bench/benchmark.py.*arch"):
+        load_results(path)
