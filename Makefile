@@ -71,6 +71,7 @@ build-check: data mathjax
 test: data
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory test-fresh
+	$(MAKE) --no-print-directory test-fresh-1thread
 	$(MAKE) --no-print-directory build-check
 	$(MAKE) --no-print-directory browser-check
 
@@ -113,6 +114,11 @@ browser: book
 
 browser-check: $(STAMP) chromium
 	BOOK_BROWSER_REQUIRED=1 $(BIN)/python -m pytest tests/test_browser.py -m browser -p no:cacheprovider -q
+
+# The same with one BLAS/OpenMP thread: the stored outputs must not depend on the thread count.
+.PHONY: test-fresh-1thread
+test-fresh-1thread: data
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python tools/fresh_venv_check.py
 
 # The chapters as a reader runs them: nnlib from a wheel in a new venv in a temporary directory, strict nbval.
 test-fresh: data
