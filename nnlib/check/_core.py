@@ -26,9 +26,11 @@ class Case:
     def run(self, fn):
         """Return None if ``fn`` passes this case, else a one-line reason."""
         args = [a.copy() if isinstance(a, np.ndarray) else a for a in self.args]
+        self.outputs = []  # what fn returned (empty if it raised), for subclasses that diagnose a failure
         try:
             with np.errstate(all="ignore"):
                 got = fn(*args)
+                self.outputs.append(got)
         except Exception as exc:  # the reader's code may fail in any way; report it as this case's failure
             return f"raised {type(exc).__name__}: {exc}"
         got_arr = np.asarray(got)

@@ -89,13 +89,8 @@ class _DiagnosedCase(Case):
         self._default_hint, self._diagnose, self._raised_hint = hint, tuple(diagnose), raised_hint
 
     def run(self, fn):
-        outputs = []
-
-        def spy(*args):
-            outputs.append(fn(*args))
-            return outputs[-1]
-
-        reason = super().run(spy)
+        reason = super().run(fn)
+        outputs = self.outputs
         self.hint = self._default_hint
         if reason is None:
             return None

@@ -43,13 +43,8 @@ class _DiagnosedCase(Case):
         self._default_hint, self._diagnose = hint, tuple(diagnose)
 
     def run(self, fn):
-        outputs = []
-
-        def spy(*args):
-            outputs.append(fn(*args))
-            return outputs[-1]
-
-        reason = super().run(spy)
+        reason = super().run(fn)
+        outputs = self.outputs
         self.hint = self._default_hint
         if reason is not None and reason.startswith("raised ValueError") and "broadcast" in reason:
             self.hint = _BROADCAST_HINT
