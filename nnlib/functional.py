@@ -150,9 +150,9 @@ def cross_entropy(logits, y, reduction="mean"):
 
 def _reduce(losses, reduction, where):
     if reduction == "mean":
-        return float(np.mean(losses))
+        return float(np.add.reduce(losses) / losses.shape[0])     # np.mean(losses), without its overhead
     if reduction == "sum":
-        return float(np.sum(losses))
+        return float(np.add.reduce(losses))
     if reduction == "none":
         return losses
     raise ValueError(f"{where}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}.")

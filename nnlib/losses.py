@@ -55,23 +55,34 @@ class SoftmaxCrossEntropy(_Loss):
         """Return the loss (a Python float) for logits (N, C) and labels (N,) or targets (N, C)."""
         logits = as_float_array(logits, "logits", "SoftmaxCrossEntropy.forward", ndim=2)
         kind, y = check_labels(y, *logits.shape, "SoftmaxCrossEntropy.forward")
-        logp = _log_softmax(logits)                    # (N, C); the logits were validated just above
-        rows = np.arange(logits.shape[0])
-        if kind == "index":
-            losses = -logp[rows, y]                    # (N,): pick -log p_{n, y_n}, no one-hot matrix
-        else:
-            losses = -np.sum(y * logp, axis=1)
-        self._cache = (logp, kind, y, rows)
-        return _reduce(losses, self.reduction, "SoftmaxCrossEntropy")
+        if kind == "dense":
+            logp = _log_softmax(logits)                # (N, C); the logits were validated just above
+            self._cache = (kind, np.exp(logp), y)      # softmax(z), for backward
+            return _reduce(-np.sum(y * logp, axis=1), self.reduction, "SoftmaxCrossEntropy")
+        # Integer labels, the training hot path. The same log-sum-exp as log_softmax, computed on the transposed
+        # (C, N) copy: NumPy reduces over the first axis of a C-order array with whole-row vector operations, and
+        # over a short last axis (C = 10) one example at a time, several times slower.
+        n = logits.shape[0]
+        zt = logits.T.copy()                           # (C, N), ours to overwrite
+        zt -= zt.max(axis=0)                           # z - m, with m the largest logit of each example
+        at = y * n + np.arange(n)                      # flat positions of the entries (y_n, n) of zt
+        picked = zt.ravel()[at]                        # z_{y_n} - m_n: pick one entry per example, no one-hot
+        np.exp(zt, out=zt)
+        s = zt.sum(axis=0)                             # sum_j exp(z_j - m), shape (N,)
+        self._cache = (kind, zt, s, at)
+        return _reduce(np.log(s) - picked, self.reduction, "SoftmaxCrossEntropy")   # -log p_{n, y_n}
 
     def backward(self, grad=1.0):
         """Return ``dL/dz = grad * (softmax(z) - Y) / N`` with the logits' shape and dtype."""
-        logp, kind, y, rows = self._cached()
-        g = np.exp(logp)                               # softmax(z), a new (N, C) array: edited in place below
-        if kind == "index":
-            g[rows, y] -= 1                            # subtract the one-hot Y without building it
+        kind, *cache = self._cached()
+        if kind == "dense":
+            P, Y = cache
+            g = P - Y.astype(P.dtype, copy=False)      # a new array: the cache stays valid for another call
         else:
-            g -= y.astype(g.dtype, copy=False)
+            E, s, at = cache
+            g = E / s                                  # softmax(z), transposed (C, N), a new array
+            g.ravel()[at] -= 1                         # subtract the one-hot Y without building it
+            g = g.T                                    # (N, C) again: a view, no copy
         g *= g.dtype.type(grad * self._scale(g.shape[0]))
         return g
 

@@ -200,3 +200,30 @@ def test_save_and_load_round_trip(tmp_path):
         np.testing.assert_array_equal(a.params[k], b.params[k])
     with np.load(tmp_path / "m.npz", allow_pickle=False) as data:  # readable without pickle
         assert "param:0.W" in data.files
+
+
+@pytest.mark.parametrize("labels", ["index", "one_hot"])
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_fused_loss_is_the_same_for_any_memory_layout_and_backward_can_be_repeated(labels, layout):
+    """The index path works on a transposed copy of the logits: the layout of the input must not matter, the
+    gradient must not depend on how often backward is called, and float32 stays float32."""
+    rng = np.random.default_rng(5)
+    Z64 = rng.normal(size=(9, 4)) * 3
+    y = rng.integers(0, 4, size=9)
+    targets = y if labels == "index" else nnlib.one_hot(y, 4)
+    Z = {"C": Z64, "F": np.asfortranarray(Z64), "strided": np.repeat(Z64, 2, axis=1)[:, ::2]}[layout]
+    loss = nnlib.SoftmaxCrossEntropy()
+    expected_loss = -np.mean(nnlib.log_softmax(Z64)[np.arange(9), y])
+    np.testing.assert_allclose(loss.forward(Z, targets), expected_loss, rtol=1e-13)
+    expected = (nnlib.softmax(Z64) - nnlib.one_hot(y, 4)) / 9
+    first, second = loss.backward(), loss.backward(2.0)
+    np.testing.assert_allclose(first, expected, rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(second, 2 * expected, rtol=1e-12, atol=1e-16)
+    assert first.shape == (9, 4) and not np.shares_memory(first, second)
+
+    loss32 = nnlib.SoftmaxCrossEntropy()
+    L32 = loss32.forward(Z.astype(np.float32), targets)
+    g32 = loss32.backward()
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(L32, expected_loss, rtol=1e-6)
+    np.testing.assert_allclose(g32, expected, rtol=1e-5, atol=1e-7)
