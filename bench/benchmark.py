@@ -9,15 +9,19 @@ Trains the book's MLP (784-256-128-10, ReLU, batch 128, plain SGD) on Fashion-MN
 3. PyTorch on the CPU (when installed),
 4. scikit-learn's MLPClassifier (SGD, same architecture and batch size),
 5. the lower bound: only the matrix multiplications one epoch needs, timed alone, with NumPy (the bound for
-   nnlib, the naive loop and scikit-learn) and with PyTorch (whose BLAS is another one),
+   nnlib, the naive loop and scikit-learn) and with PyTorch (whose BLAS is another one), and NumPy's products
+   followed by the SGD update of the weights (the one pass over the parameters every training step makes),
 
 each in its own subprocess (so peak memory is its own), and reports the median seconds per epoch after a
 warm-up epoch, the peak resident memory, and the final test accuracy. Every configuration uses the same number
 of BLAS/OpenMP threads (``--threads``, all cores by default; recorded in the JSON). Results go to a JSON file
 with the machine's description and its load average around each run (timings are only comparable on a quiet
-machine: load < 2 on 2 cores); the last line printed is the ratios the book quotes.
+machine: load < 2 on 2 cores). With more than one thread, the configurations of ``SINGLE_THREAD`` are then
+measured again with one thread (``"single_thread"`` in the JSON), where the products are slower but the elementwise
+work pays no price for them being shared between cores. The last line printed is the ratios the book quotes.
 
-Usage: python bench/benchmark.py [--epochs 3] [--rounds 3] [--threads 2] [--out bench/results.json]
+Usage: python bench/benchmark.py [--epochs 3] [--rounds 3] [--threads 2] [--no-single-thread]
+       [--only CONFIG ...] [--out bench/results.json]
 (`make bench` runs it and copies the JSON into the package, nnlib/bench_results.json, for the book.)
 """
 
@@ -35,7 +39,9 @@ LR = 0.05
 SEED = 0
 N_TRAIN, N_TEST = 60_000, 10_000                      # Fashion-MNIST
 CONFIGS = ["nnlib_f32", "nnlib_f64", "nnlib_f32_input_grad", "numpy_tuned", "naive_numpy", "torch", "sklearn",
-           "gemm_bound", "gemm_bound_torch"]
+           "gemm_bound", "gemm_bound_torch", "gemm_update"]
+# Rerun with a single BLAS/torch thread: where the elementwise work's share is largest and threads cost nothing.
+SINGLE_THREAD = ["nnlib_f32", "numpy_tuned", "torch", "gemm_bound", "gemm_bound_torch", "gemm_update"]
 LABELS = {
     "nnlib_f32": "nnlib float32",
     "nnlib_f64": "nnlib float64",
@@ -46,6 +52,7 @@ LABELS = {
     "sklearn": "scikit-learn MLPClassifier",
     "gemm_bound": "GEMM bound: NumPy's matrix products only",
     "gemm_bound_torch": "GEMM bound: PyTorch's matrix products only",
+    "gemm_update": "NumPy's matrix products + the SGD update only",
 }
 
 
@@ -132,8 +139,8 @@ def run_numpy_tuned(epochs):
     """The fastest plain NumPy loop we could write, as a yardstick for nnlib: no layers, no checks, no allocations.
 
     float32; the batch gathered with ``np.take`` into a buffer; every product and elementwise operation written
-    with ``out=`` into arrays allocated once; the fused softmax cross-entropy computed in place on the logits;
-    SGD in place through one scratch array per parameter. What nnlib's general, checked layers cost on top of it
+    with ``out=`` into arrays allocated once; the fused softmax cross-entropy computed on the transposed (C, B)
+    logits, as nnlib does; SGD in place through one scratch array per parameter. What nnlib's general, checked layers cost on top of it
     is the price of their generality.
     """
     import numpy as np
@@ -167,14 +174,17 @@ def run_numpy_tuned(epochs):
                     np.greater(Z[k], 0, out=M[k])
                     np.maximum(Z[k], 0, out=Z[k])
                 a = Z[k]
-            z = Z[-1]                                                        # logits -> dL/dz, in place
-            z -= z.max(axis=1, keepdims=True)
-            np.exp(z, out=z)
-            z /= z.sum(axis=1, keepdims=True)
-            total -= float(np.log(z[rows[:b], yb]).sum())
-            z[rows[:b], yb] -= 1
-            z *= np.float32(1 / b)
-            g = z
+            zt = Z[-1].T.copy()                     # logits as (C, B): reductions over the first axis are fast
+            zt -= zt.max(axis=0)
+            at = yb * b + rows[:b]                  # flat positions of (y_n, n)
+            picked = zt.ravel()[at]
+            np.exp(zt, out=zt)
+            s = zt.sum(axis=0)
+            total += float((np.log(s) - picked).sum())
+            zt /= s                                 # softmax, then dL/dz = (P - Y) / B in place
+            zt.ravel()[at] -= 1
+            zt *= np.float32(1 / b)
+            g = zt.T
             for k in range(L - 1, -1, -1):
                 np.matmul((Z[k - 1] if k else x).T, g, out=gWs[k])
                 np.sum(g, axis=0, out=gbs[k])
@@ -283,12 +293,14 @@ def run_sklearn(epochs):
     return times, float(clf.score(Xt, yt))
 
 
-def run_gemm_bound(epochs):
+def run_gemm_bound(epochs, update=False):
     """Only the matrix products one epoch of this MLP needs, in float32, into preallocated outputs.
 
     Per batch: 3 forward products (X W), 3 weight gradients (A^T G) and 2 input gradients (G W^T; the first
     layer's input needs none). Everything else a framework does (bias, ReLU, softmax, the update, gathering the
-    batch) is overhead on top of this bound.
+    batch) is overhead on top of this bound. With ``update=True`` (configuration ``gemm_update``) every weight
+    matrix is also updated in place after its gradient, as SGD does (``np.multiply(gW, lr, out=scratch)``, then
+    ``W -= scratch``): the products plus the one pass over the parameters that any training step makes.
     """
     import numpy as np
 
@@ -298,6 +310,8 @@ def run_gemm_bound(epochs):
     acts = [np.empty((BATCH, d), np.float32) for d in ARCH]
     grads = [np.empty((BATCH, d), np.float32) for d in ARCH]
     gW = [np.empty_like(W) for W in Ws]
+    scratch = [np.empty_like(W) for W in Ws]
+    lr = np.float32(1e-6)                            # tiny, so that the weights barely move: the products stay alike
     acts[0][...] = X[:BATCH]
     grads[-1][...] = 1e-3
     times = []
@@ -315,6 +329,10 @@ def run_gemm_bound(epochs):
                 np.matmul(a[k].T, g[k + 1], out=gW[k])
                 if k > 0:
                     np.matmul(g[k + 1], Ws[k].T, out=g[k])
+            if update:
+                for W, G, S in zip(Ws, gW, scratch):
+                    np.multiply(G, lr, out=S)
+                    W -= S
         times.append(time.perf_counter() - t0)
     return times, None
 
@@ -372,6 +390,8 @@ def child(name, epochs, threads):
         times, acc = run_gemm_bound(epochs)
     elif name == "gemm_bound_torch":
         times, acc = run_gemm_bound_torch(epochs, threads)
+    elif name == "gemm_update":
+        times, acc = run_gemm_bound(epochs, update=True)
     else:
         raise SystemExit(f"unknown configuration {name!r}")
     import resource
@@ -428,48 +448,28 @@ def have_torch():
     return True
 
 
-def run_child(name, args, env):
+def run_child(name, epochs, threads):
     """One configuration in a fresh subprocess; returns its JSON record (epoch times include the warm-up)."""
-    out = subprocess.run([sys.executable, __file__, "--child", name, "--epochs", str(args.epochs),
-                          "--threads", str(args.threads)], env=env, capture_output=True, text=True)
+    env = dict(os.environ)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    out = subprocess.run([sys.executable, __file__, "--child", name, "--epochs", str(epochs),
+                          "--threads", str(threads)], env=env, capture_output=True, text=True)
     if out.returncode:
         sys.stderr.write(out.stderr)
         raise SystemExit(f"{name} failed")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--epochs", type=int, default=3, help="timed epochs after one warm-up epoch (default 3)")
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="run every configuration this many times, interleaved, so that a burst of load from "
-                         "elsewhere hits all of them alike; the median is over all timed epochs (default 3)")
-    ap.add_argument("--threads", type=int, default=os.cpu_count(), help="BLAS/torch threads (default: all cores)")
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results.json"))
-    ap.add_argument("--only", nargs="*", choices=CONFIGS, help="run only these configurations")
-    ap.add_argument("--child", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.child:
-        child(args.child, args.epochs + 1, args.threads)
-        return
-
-    env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = str(args.threads)
-    names = list(args.only or CONFIGS)
-    if not have_torch():
-        print("PyTorch is not installed: skipping it (make bench installs torch==2.13.0)")
-        names = [name for name in names if name not in ("torch", "gemm_bound_torch")]
-    load_start = os.getloadavg()[0]
-    if load_start > 2:
-        print(f"warning: load average {load_start:.1f}; timings are only comparable on a quiet machine (< 2)")
+def measure(names, epochs, rounds, threads):
+    """Every configuration of ``names`` ``rounds`` times, interleaved, on ``threads`` threads: the results dict."""
     results = {name: {"label": LABELS[name], "epoch_times": [], "warmup_s": [], "peak_rss_mb": 0.0, "load_before": []}
                for name in names}
-    for rnd in range(args.rounds):
+    for rnd in range(rounds):
         for name in names:
             load = os.getloadavg()[0]
-            print(f"round {rnd + 1}/{args.rounds}: {LABELS[name]} (load {load:.1f}) ...", flush=True)
-            r, rec = run_child(name, args, env), results[name]
+            print(f"round {rnd + 1}/{rounds}, {threads} thread(s): {LABELS[name]} (load {load:.1f}) ...", flush=True)
+            r, rec = run_child(name, epochs, threads), results[name]
             rec["epoch_times"] += r["epoch_times"][1:]        # the first epoch of each run is the warm-up
             rec["warmup_s"].append(r["epoch_times"][0])
             rec["peak_rss_mb"] = max(rec["peak_rss_mb"], r["peak_rss_mb"])
@@ -477,23 +477,11 @@ def main():
             rec["load_before"].append(load)
     for rec in results.values():
         rec["median_epoch_s"] = median(rec["epoch_times"])
+    return results
 
-    data_mb = (N_TRAIN + N_TEST) * ARCH[0] * 4 / 2**20
-    report = {"machine": machine_info(args.threads), "arch": list(ARCH), "n_train": N_TRAIN, "batch_size": BATCH,
-              "lr": LR, "timed_epochs": args.epochs, "rounds": args.rounds, "float32_dataset_mb": data_mb,
-              "load_average": {"start": load_start, "end": os.getloadavg()[0]}, "results": results}
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump(report, f, indent=2)
-        f.write("\n")
 
-    print(f"\n{'configuration':48s} {'s/epoch':>8s} {'peak MB':>8s} {'test acc':>9s}")
-    for name, r in results.items():
-        acc = "-" if r["test_accuracy"] is None else f"{r['test_accuracy']:.4f}"
-        print(f"{LABELS[name]:48s} {r['median_epoch_s']:8.3f} {r['peak_rss_mb']:8.0f} {acc:>9s}")
-    print(f"(median of {args.rounds} x {args.epochs} epochs, each run after a warm-up epoch; {args.threads} threads; "
-          f"load average {load_start:.1f} -> {report['load_average']['end']:.1f}; float32 data set {data_mb:.0f} MB; "
-          f"written to {args.out})")
+def ratio_line(results, data_mb):
+    """The line of ratios the book quotes, from a results dict."""
     t = {k: r["median_epoch_s"] for k, r in results.items()}
     ratios = []
     if "nnlib_f32" in t and "torch" in t:
@@ -504,7 +492,66 @@ def main():
         ratios.append(f"sklearn/nnlib_f32={t['sklearn'] / t['nnlib_f32']:.2f}")
     if "nnlib_f32" in results:
         ratios.append(f"peak_mem_f32/data={results['nnlib_f32']['peak_rss_mb'] / data_mb:.2f}")
-    print(" ".join(ratios))
+    return " ".join(ratios)
+
+
+def print_table(results, threads):
+    print(f"\n{threads} thread(s)")
+    print(f"{'configuration':48s} {'s/epoch':>8s} {'peak MB':>8s} {'test acc':>9s}")
+    for name, r in results.items():
+        acc = "-" if r["test_accuracy"] is None else f"{r['test_accuracy']:.4f}"
+        print(f"{LABELS[name]:48s} {r['median_epoch_s']:8.3f} {r['peak_rss_mb']:8.0f} {acc:>9s}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--epochs", type=int, default=3, help="timed epochs after one warm-up epoch (default 3)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="run every configuration this many times, interleaved, so that a burst of load from "
+                         "elsewhere hits all of them alike; the median is over all timed epochs (default 3)")
+    ap.add_argument("--threads", type=int, default=os.cpu_count(), help="BLAS/torch threads (default: all cores)")
+    ap.add_argument("--no-single-thread", action="store_true",
+                    help="skip the second measurement with one thread (made when --threads is more than 1)")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results.json"))
+    ap.add_argument("--only", nargs="*", choices=CONFIGS, help="run only these configurations")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.epochs + 1, args.threads)
+        return
+
+    names = list(args.only or CONFIGS)
+    if not have_torch():
+        print("PyTorch is not installed: skipping it (make bench installs torch==2.13.0)")
+        names = [name for name in names if name not in ("torch", "gemm_bound_torch")]
+    load_start = os.getloadavg()[0]
+    if load_start > 2:
+        print(f"warning: load average {load_start:.1f}; timings are only comparable on a quiet machine (< 2)")
+    results = measure(names, args.epochs, args.rounds, args.threads)
+    single = None
+    if args.threads > 1 and not args.no_single_thread:
+        single_names = [name for name in SINGLE_THREAD if name in names]
+        single = {"threads": 1, "results": measure(single_names, args.epochs, args.rounds, 1)}
+
+    data_mb = (N_TRAIN + N_TEST) * ARCH[0] * 4 / 2**20
+    report = {"machine": machine_info(args.threads), "arch": list(ARCH), "n_train": N_TRAIN, "batch_size": BATCH,
+              "lr": LR, "timed_epochs": args.epochs, "rounds": args.rounds, "float32_dataset_mb": data_mb,
+              "load_average": {"start": load_start, "end": os.getloadavg()[0]}, "results": results,
+              "single_thread": single}
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")
+
+    print_table(results, args.threads)
+    if single:
+        print_table(single["results"], 1)
+    print(f"(median of {args.rounds} x {args.epochs} epochs, each run after a warm-up epoch; load average "
+          f"{load_start:.1f} -> {report['load_average']['end']:.1f}; float32 data set {data_mb:.0f} MB; "
+          f"written to {args.out})")
+    if single:
+        print(f"1 thread: {ratio_line(single['results'], data_mb)}")
+    print(ratio_line(results, data_mb))      # the last line: all threads, the default
 
 
 if __name__ == "__main__":

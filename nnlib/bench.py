@@ -30,7 +30,8 @@ def load_results(path=None):
         data set in MiB (``"float32_dataset_mb"``) and ``"results"``: configuration name (``"nnlib_f32"``,
         ``"torch"``, ``"gemm_bound"``, ...) -> ``{"median_epoch_s", "epoch_times", "peak_rss_mb",
         "test_accuracy", ...}``, seconds per epoch, peak resident memory in MiB and final test accuracy (None for
-        the GEMM bound, which trains nothing).
+        the GEMM bounds, which train nothing); and ``"single_thread"``: ``{"threads": 1, "results": ...}``, the
+        main configurations measured again with one thread (None if the run itself used one thread).
 
     Raises:
         FileNotFoundError: there is no report; the message says how to make one.

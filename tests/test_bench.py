@@ -52,8 +52,14 @@ def test_the_package_report_is_a_complete_benchmark_run():
     assert tuple(report["arch"]) == ARCH and report["batch_size"] == 128
     results = report["results"]
     needed = {"nnlib_f32", "nnlib_f64", "nnlib_f32_input_grad", "numpy_tuned", "naive_numpy", "torch", "sklearn",
-              "gemm_bound", "gemm_bound_torch"}
+              "gemm_bound", "gemm_bound_torch", "gemm_update"}
     assert needed <= set(results), f"missing configurations: {sorted(needed - set(results))}"
+    single = report["single_thread"]                   # the same run repeated with one thread
+    assert single["threads"] == 1 and report["machine"]["threads"] > 1
+    assert {"nnlib_f32", "numpy_tuned", "torch", "gemm_bound", "gemm_bound_torch", "gemm_update"} <= set(
+        single["results"])
+    for r in single["results"].values():
+        assert r["median_epoch_s"] > 0 and len(r["epoch_times"]) == report["timed_epochs"] * report["rounds"]
     for name, r in results.items():
         assert r["median_epoch_s"] > 0 and r["peak_rss_mb"] > 0, name
         assert len(r["epoch_times"]) == report["timed_epochs"] * report["rounds"], name
