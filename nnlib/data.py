@@ -161,27 +161,40 @@ def _check_xy(X, y, where):
     return X, y
 
 
-def batches(X, y, batch_size, rng=None):
+def batches(X, y, batch_size, rng=None, drop_last=False):
     """Mini-batches ``(X[idx], y[idx])`` covering each of the N rows exactly once (one epoch).
 
     With ``rng``, one permutation of the N rows is drawn and each batch is gathered by fancy indexing; without it,
-    batches are consecutive slices (views, no copy). The last batch has ``N % batch_size`` rows when that is not 0.
+    batches are consecutive slices (views, no copy). The last batch has ``N % batch_size`` rows when that is not 0,
+    unless ``drop_last``: then only the ``N // batch_size`` full batches are returned (with ``rng``, the rows left
+    out are different in every epoch). A batch of a few rows gives a much noisier gradient than the others.
 
     Args:
         X: shape (N, D) (or (N, ...)); y: shape (N,) (or (N, C) targets).
         batch_size: rows per batch, a positive int.
         rng: a ``np.random.Generator`` or an int seed to shuffle, or None to keep the order.
+        drop_last: leave out the last, partial batch (it needs ``batch_size <= N``).
 
     Returns:
         An iterator of ``(X_batch, y_batch)`` pairs; the arguments are checked at the call, not at the first batch.
     """
     X, y = _check_xy(X, y, "batches")
     batch_size = check_positive_int(batch_size, "batch_size", "batches")
+    if not isinstance(drop_last, (bool, np.bool_)):
+        raise TypeError(f"batches: drop_last must be True or False, got {drop_last!r}.")
+    n = X.shape[0]
+    if drop_last:
+        if batch_size > n:
+            raise ValueError(
+                f"batches: drop_last=True with batch_size={batch_size} > N={n} rows leaves no full batch; "
+                "use a smaller batch_size or drop_last=False."
+            )
+        n -= n % batch_size                       # the end of the last full batch
     if rng is None:
-        return ((X[i:i + batch_size], y[i:i + batch_size]) for i in range(0, X.shape[0], batch_size))
+        return ((X[i:i + batch_size], y[i:i + batch_size]) for i in range(0, n, batch_size))
     order = check_rng(rng, "batches").permutation(X.shape[0])
     X, y = np.ascontiguousarray(X), np.ascontiguousarray(y)  # row gathers are fastest from C-order (no-op if so)
-    return ((X[idx], y[idx]) for idx in (order[i:i + batch_size] for i in range(0, X.shape[0], batch_size)))
+    return ((X[idx], y[idx]) for idx in (order[i:i + batch_size] for i in range(0, n, batch_size)))
 
 
 class Standardizer:

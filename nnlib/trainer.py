@@ -87,9 +87,12 @@ class Trainer:
             :meth:`fit`. The same seed gives bit-identical parameters.
         progress: False (silent, the default), True (one line per epoch on stderr), or a callable
             ``progress(epoch, metrics)`` called after each epoch with a dict of that epoch's numbers.
+        drop_last: in :meth:`fit`, leave out each epoch's last batch when it has fewer than ``batch_size`` rows
+            (its gradient is much noisier than the others'); the epoch then has ``N // batch_size`` steps and its
+            training loss and accuracy are over the examples it used.
     """
 
-    def __init__(self, model, loss, optimizer, batch_size=64, rng=None, progress=False):
+    def __init__(self, model, loss, optimizer, batch_size=64, rng=None, progress=False, drop_last=False):
         for obj, name, methods in ((model, "model", ("forward", "backward")), (loss, "loss", ("forward", "backward")),
                                    (optimizer, "optimizer", ("step",))):
             missing = [m for m in methods if not callable(getattr(obj, m, None))]
@@ -106,6 +109,9 @@ class Trainer:
         self.batch_size = check_positive_int(batch_size, "batch_size", "Trainer")
         self.rng = None if rng is None else check_rng(rng, "Trainer")
         self.progress = progress
+        if not isinstance(drop_last, (bool, np.bool_)):
+            raise TypeError(f"Trainer: drop_last must be True or False, got {drop_last!r}.")
+        self.drop_last = bool(drop_last)
         self.epochs_trained = 0
         self.steps_taken = 0
 
@@ -135,6 +141,12 @@ class Trainer:
                 "Trainer.fit shuffles the training set every epoch and needs a generator: build the trainer with "
                 "rng=np.random.default_rng(0) (or an int seed)."
             )
+        if self.drop_last and self.batch_size > len(X):
+            raise ValueError(
+                f"Trainer.fit: drop_last=True with batch_size={self.batch_size} > N={len(X)} training examples "
+                "leaves no full batch; use a smaller batch_size or drop_last=False."
+            )
+        seen = len(X) - len(X) % self.batch_size if self.drop_last else len(X)   # examples used per epoch
         record = np.full((5, epochs), np.nan)   # train_loss, train_acc, val_loss, val_acc, epoch_time
         per_example = getattr(self.loss, "reduction", "mean") == "mean"
         last = self.epochs_trained + epochs
@@ -142,7 +154,7 @@ class Trainer:
             epoch = self.epochs_trained + 1
             start = time.perf_counter()
             total, correct = 0.0, 0
-            for b, (X_b, y_b) in enumerate(batches(X, y, self.batch_size, self.rng)):
+            for b, (X_b, y_b) in enumerate(batches(X, y, self.batch_size, self.rng, self.drop_last)):
                 logits = self.model.forward(X_b)                          # (B, C)
                 L = self._loss(logits, y_b, epoch, b + 1)
                 total += L * len(X_b) if per_example else L
@@ -151,7 +163,7 @@ class Trainer:
                 self.optimizer.step()
                 self.steps_taken += 1
             record[4, e] = time.perf_counter() - start
-            record[0, e], record[1, e] = total / len(X), correct / len(X)
+            record[0, e], record[1, e] = total / seen, correct / seen
             if validation is not None:
                 record[2, e], record[3, e] = self.evaluate(X_val, y_val)
             self.epochs_trained = epoch
@@ -243,5 +255,6 @@ class Trainer:
         return X, y
 
     def __repr__(self):
+        drop = ", drop_last=True" if self.drop_last else ""
         return (f"Trainer({type(self.model).__name__}, {self.loss!r}, {self.optimizer!r}, "
-                f"batch_size={self.batch_size})")
+                f"batch_size={self.batch_size}{drop})")

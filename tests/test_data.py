@@ -411,6 +411,24 @@ def test_batches_cover_every_row_once_per_epoch_and_are_seeded():
     assert np.shares_memory(in_order[0][0], X)  # in order: slices, no copy
 
 
+def test_batches_with_drop_last_give_only_full_batches_of_distinct_rows():
+    X = np.arange(23 * 2).reshape(23, 2).astype(np.float64)
+    y = np.arange(23)
+    shuffled = list(data.batches(X, y, 5, rng=0, drop_last=True))
+    assert [len(yb) for _, yb in shuffled] == [5, 5, 5, 5]
+    used = np.concatenate([yb for _, yb in shuffled])
+    assert len(np.unique(used)) == 20
+    full = np.concatenate([yb for _, yb in data.batches(X, y, 5, rng=0)])
+    np.testing.assert_array_equal(used, full[:20])   # the same permutation, without its last 3 rows
+    in_order = list(data.batches(X, y, 5, drop_last=True))
+    np.testing.assert_array_equal(np.concatenate([yb for _, yb in in_order]), y[:20])
+    assert [len(yb) for _, yb in data.batches(X, y, 23, drop_last=True)] == [23]
+    with pytest.raises(ValueError, match=r"drop_last=True with batch_size=24 > N=23"):
+        data.batches(X, y, 24, drop_last=True)
+    with pytest.raises(TypeError, match="drop_last must be True or False"):
+        data.batches(X, y, 5, drop_last=None)
+
+
 def test_batches_check_their_arguments_at_the_call():
     with pytest.raises(ValueError, match="X and y disagree on N"):
         data.batches(np.zeros((4, 2)), np.zeros(3), 2)

@@ -124,6 +124,40 @@ def test_evaluate_matches_full_batch_values_and_leaves_training_state_untouched(
     assert trainer.rng.bit_generator.state == rng_state and opt.t == t
 
 
+class CountingStep(NoStep):
+    """Records the batch sizes the model saw before each step (from the first layer's cached input)."""
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.sizes = []
+
+    def step(self):
+        self.sizes.append(len(self.model.layers[0]._cache))
+
+
+def test_drop_last_leaves_out_each_epochs_partial_batch_and_averages_over_the_examples_used():
+    rng = np.random.default_rng(0)
+    X, y = _blobs(rng, n=100)                      # 100 = 3 * 32 + 4
+    model = _mlp(rng)
+    opt = CountingStep(model)
+    trainer = nnlib.Trainer(model, nnlib.SoftmaxCrossEntropy(), opt, batch_size=32, rng=0, drop_last=True)
+    history = trainer.fit(X, y, epochs=3)
+    assert opt.sizes == [32] * 9 and trainer.steps_taken == 9 and "drop_last=True" in repr(trainer)
+    # The weights do not move, so each epoch's loss and accuracy are those of the 96 examples it used: the first
+    # 96 of that epoch's permutation, drawn from the trainer's generator (seed 0) as batches() draws it.
+    logits = model.forward(X)
+    losses = nnlib.cross_entropy(logits, y, reduction="none")
+    correct = np.argmax(logits, axis=1) == y
+    replay = np.random.default_rng(0)
+    used = [replay.permutation(100)[:96] for _ in range(3)]
+    np.testing.assert_allclose(history.train_loss, [losses[u].mean() for u in used], rtol=1e-12)
+    np.testing.assert_allclose(history.train_acc, [correct[u].mean() for u in used], rtol=1e-12)
+    assert len({tuple(np.sort(u)) for u in used}) == 3          # different rows left out in each epoch
+    with pytest.raises(ValueError, match=r"drop_last=True with batch_size=128 > N=100"):
+        nnlib.Trainer(model, nnlib.SoftmaxCrossEntropy(), opt, batch_size=128, rng=0, drop_last=True).fit(
+            X, y, epochs=1)
+
+
 def test_sequential_backward_skips_the_input_gradient():
     calls = []
 
@@ -261,6 +295,7 @@ def test_fit_without_an_rng_explains_how_to_pass_one():
     ({"batch_size": 64.0}, TypeError, "batch_size must be a positive int"),
     ({"rng": "seed"}, TypeError, "rng must be a np.random.Generator"),
     ({"progress": "yes"}, TypeError, "progress must be"),
+    ({"drop_last": "no"}, TypeError, "drop_last must be True or False, got 'no'"),
 ])
 def test_trainer_rejects_bad_settings(kw, error, match):
     with pytest.raises(error, match=match):
