@@ -20,7 +20,7 @@ machine: load < 2 on 2 cores). With more than one thread, the configurations of 
 measured again with one thread (``"single_thread"`` in the JSON), where the products are slower but the elementwise
 work pays no price for them being shared between cores. The last line printed is the ratios the book quotes.
 
-Usage: python bench/benchmark.py [--epochs 3] [--rounds 3] [--threads 2] [--no-single-thread]
+Usage: python bench/benchmark.py [--epochs 3] [--rounds 5] [--threads 2] [--no-single-thread]
        [--only CONFIG ...] [--out bench/results.json]
 (`make bench` runs it and copies the JSON into the package, nnlib/bench_results.json, for the book.)
 """
@@ -506,9 +506,9 @@ def print_table(results, threads):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--epochs", type=int, default=3, help="timed epochs after one warm-up epoch (default 3)")
-    ap.add_argument("--rounds", type=int, default=3,
+    ap.add_argument("--rounds", type=int, default=5,
                     help="run every configuration this many times, interleaved, so that a burst of load from "
-                         "elsewhere hits all of them alike; the median is over all timed epochs (default 3)")
+                         "elsewhere hits all of them alike; the median is over all timed epochs (default 5)")
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="BLAS/torch threads (default: all cores)")
     ap.add_argument("--no-single-thread", action="store_true",
                     help="skip the second measurement with one thread (made when --threads is more than 1)")
