@@ -140,8 +140,8 @@ def run_numpy_tuned(epochs):
 
     float32; the batch gathered with ``np.take`` into a buffer; every product and elementwise operation written
     with ``out=`` into arrays allocated once; the fused softmax cross-entropy computed on the transposed (C, B)
-    logits, as nnlib does; SGD in place through one scratch array per parameter. What nnlib's general, checked layers cost on top of it
-    is the price of their generality.
+    logits, as nnlib does; SGD in place through one scratch array per parameter. What nnlib's general, checked
+    layers cost on top of it is the price of their generality.
     """
     import numpy as np
 
@@ -293,6 +293,14 @@ def run_sklearn(epochs):
     return times, float(clf.score(Xt, yt))
 
 
+def _batch_views(acts, grads, rows):
+    """The first ``rows`` rows of every preallocated activation and gradient buffer (all of them for a full batch;
+    the last batch of an epoch is partial). Works for NumPy arrays and torch tensors alike."""
+    if rows == BATCH:
+        return acts, grads
+    return [x[:rows] for x in acts], [x[:rows] for x in grads]
+
+
 def run_gemm_bound(epochs, update=False):
     """Only the matrix products one epoch of this MLP needs, in float32, into preallocated outputs.
 
@@ -318,11 +326,7 @@ def run_gemm_bound(epochs, update=False):
     for _ in range(epochs):
         t0 = time.perf_counter()
         for i in range(0, n, BATCH):
-            if n - i < BATCH:  # the last, partial batch
-                a = [x[: n - i] for x in acts]
-                g = [x[: n - i] for x in grads]
-            else:
-                a, g = acts, grads
+            a, g = _batch_views(acts, grads, min(BATCH, n - i))
             for k, W in enumerate(Ws):
                 np.matmul(a[k], W, out=a[k + 1])
             for k in range(len(Ws) - 1, -1, -1):
@@ -356,11 +360,7 @@ def run_gemm_bound_torch(epochs, threads):
         for _ in range(epochs):
             t0 = time.perf_counter()
             for i in range(0, n, BATCH):
-                if n - i < BATCH:  # the last, partial batch
-                    a = [x[: n - i] for x in acts]
-                    g = [x[: n - i] for x in grads]
-                else:
-                    a, g = acts, grads
+                a, g = _batch_views(acts, grads, min(BATCH, n - i))
                 for k, W in enumerate(Ws):
                     torch.mm(a[k], W, out=a[k + 1])
                 for k in range(len(Ws) - 1, -1, -1):

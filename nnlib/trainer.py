@@ -141,11 +141,6 @@ class Trainer:
                 "Trainer.fit shuffles the training set every epoch and needs a generator: build the trainer with "
                 "rng=np.random.default_rng(0) (or an int seed)."
             )
-        if self.drop_last and self.batch_size > len(X):
-            raise ValueError(
-                f"Trainer.fit: drop_last=True with batch_size={self.batch_size} > N={len(X)} training examples "
-                "leaves no full batch; use a smaller batch_size or drop_last=False."
-            )
         seen = len(X) - len(X) % self.batch_size if self.drop_last else len(X)   # examples used per epoch
         record = np.full((5, epochs), np.nan)   # train_loss, train_acc, val_loss, val_acc, epoch_time
         per_example = getattr(self.loss, "reduction", "mean") == "mean"
