@@ -3,14 +3,16 @@
 Trains the book's MLP (784-256-128-10, ReLU, batch 128, plain SGD) on Fashion-MNIST with
 
 1. nnlib in float32 and in float64, trained with ``nnlib.Trainer`` and ``nnlib.optim.SGD`` as a reader would,
-   and an ablation: float32 with the first layer's input gradient computed anyway (``input_grad=True``),
+   and two ablations in float32: the first layer's input gradient computed anyway (``input_grad=True``), and
+   the SGD update in two NumPy passes instead of one BLAS axpy (``NNLIB_BLAS=0``, see ``nnlib._blas``),
 2. two plain NumPy loops: a hand-tuned one (float32, every array preallocated, everything in place: the yardstick
    for nnlib) and one written the naive way (float64, one-hot matrices, the explicit softmax Jacobian),
 3. PyTorch on the CPU (when installed),
 4. scikit-learn's MLPClassifier (SGD, same architecture and batch size),
 5. the lower bound: only the matrix multiplications one epoch needs, timed alone, with NumPy (the bound for
    nnlib, the naive loop and scikit-learn) and with PyTorch (whose BLAS is another one), and NumPy's products
-   followed by the SGD update of the weights (the one pass over the parameters every training step makes),
+   followed by the SGD update of the weights (the one pass over the parameters every training step makes), once
+   as two NumPy passes and once as BLAS's axpy,
 
 each in its own subprocess (so peak memory is its own), and reports the median seconds per epoch after a
 warm-up epoch, the peak resident memory, and the final test accuracy. Every configuration uses the same number
@@ -38,21 +40,26 @@ BATCH = 128
 LR = 0.05
 SEED = 0
 N_TRAIN, N_TEST = 60_000, 10_000                      # Fashion-MNIST
-CONFIGS = ["nnlib_f32", "nnlib_f64", "nnlib_f32_input_grad", "numpy_tuned", "naive_numpy", "torch", "sklearn",
-           "gemm_bound", "gemm_bound_torch", "gemm_update"]
+CONFIGS = ["nnlib_f32", "nnlib_f64", "nnlib_f32_input_grad", "nnlib_f32_numpy_update", "numpy_tuned", "naive_numpy",
+           "torch", "sklearn", "gemm_bound", "gemm_bound_torch", "gemm_update", "gemm_axpy"]
 # Rerun with a single BLAS/torch thread: where the elementwise work's share is largest and threads cost nothing.
-SINGLE_THREAD = ["nnlib_f32", "numpy_tuned", "torch", "gemm_bound", "gemm_bound_torch", "gemm_update"]
+SINGLE_THREAD = ["nnlib_f32", "nnlib_f32_numpy_update", "numpy_tuned", "torch", "gemm_bound", "gemm_bound_torch",
+                 "gemm_update", "gemm_axpy"]
+# Environment variables of a configuration's process (read by nnlib at import).
+ENV = {"nnlib_f32_numpy_update": {"NNLIB_BLAS": "0"}}
 LABELS = {
     "nnlib_f32": "nnlib float32",
     "nnlib_f64": "nnlib float64",
     "nnlib_f32_input_grad": "nnlib float32, first layer's dX computed too",
+    "nnlib_f32_numpy_update": "nnlib float32, update in two NumPy passes",
     "numpy_tuned": "hand-tuned NumPy loop (float32, all in place)",
     "naive_numpy": "naive NumPy loop (float64, one-hot, Jacobian)",
     "torch": "PyTorch (CPU)",
     "sklearn": "scikit-learn MLPClassifier",
     "gemm_bound": "GEMM bound: NumPy's matrix products only",
     "gemm_bound_torch": "GEMM bound: PyTorch's matrix products only",
-    "gemm_update": "NumPy's matrix products + the SGD update only",
+    "gemm_update": "NumPy's products + update in two NumPy passes",
+    "gemm_axpy": "NumPy's products + update by BLAS axpy",
 }
 
 
@@ -301,16 +308,20 @@ def _batch_views(acts, grads, rows):
     return [x[:rows] for x in acts], [x[:rows] for x in grads]
 
 
-def run_gemm_bound(epochs, update=False):
+def run_gemm_bound(epochs, update=None):
     """Only the matrix products one epoch of this MLP needs, in float32, into preallocated outputs.
 
     Per batch: 3 forward products (X W), 3 weight gradients (A^T G) and 2 input gradients (G W^T; the first
     layer's input needs none). Everything else a framework does (bias, ReLU, softmax, the update, gathering the
-    batch) is overhead on top of this bound. With ``update=True`` (configuration ``gemm_update``) every weight
-    matrix is also updated in place after its gradient, as SGD does (``np.multiply(gW, lr, out=scratch)``, then
-    ``W -= scratch``): the products plus the one pass over the parameters that any training step makes.
+    batch) is overhead on top of this bound. With ``update`` every weight matrix is also updated in place after
+    the products, as SGD does: the products plus the one pass over the parameters that any training step makes.
+    ``update="numpy"`` (configuration ``gemm_update``) takes two NumPy passes, ``np.multiply(gW, lr,
+    out=scratch)`` then ``W -= scratch``; ``update="blas"`` (``gemm_axpy``) one call of ``nnlib._blas.axpy``, as
+    nnlib's SGD does.
     """
     import numpy as np
+
+    from nnlib._blas import axpy
 
     X, y, Xt, yt = load_data(np.float32)
     Ws = [W.astype(np.float32) for W in initial_weights()[0]]
@@ -333,10 +344,13 @@ def run_gemm_bound(epochs, update=False):
                 np.matmul(a[k].T, g[k + 1], out=gW[k])
                 if k > 0:
                     np.matmul(g[k + 1], Ws[k].T, out=g[k])
-            if update:
+            if update == "numpy":
                 for W, G, S in zip(Ws, gW, scratch):
                     np.multiply(G, lr, out=S)
                     W -= S
+            elif update == "blas":
+                for W, G, S in zip(Ws, gW, scratch):
+                    axpy(-lr, G, W, S)
         times.append(time.perf_counter() - t0)
     return times, None
 
@@ -378,6 +392,8 @@ def child(name, epochs, threads):
         times, acc = run_nnlib("float64", epochs)
     elif name == "nnlib_f32_input_grad":
         times, acc = run_nnlib("float32", epochs, input_grad=True)
+    elif name == "nnlib_f32_numpy_update":                  # NNLIB_BLAS=0 is set by run_child (ENV)
+        times, acc = run_nnlib("float32", epochs)
     elif name == "numpy_tuned":
         times, acc = run_numpy_tuned(epochs)
     elif name == "naive_numpy":
@@ -391,7 +407,9 @@ def child(name, epochs, threads):
     elif name == "gemm_bound_torch":
         times, acc = run_gemm_bound_torch(epochs, threads)
     elif name == "gemm_update":
-        times, acc = run_gemm_bound(epochs, update=True)
+        times, acc = run_gemm_bound(epochs, update="numpy")
+    elif name == "gemm_axpy":
+        times, acc = run_gemm_bound(epochs, update="blas")
     else:
         raise SystemExit(f"unknown configuration {name!r}")
     import resource
@@ -430,7 +448,10 @@ def machine_info(threads):
         info["torch"] = info["torch_blas"] = None
     import sklearn
 
+    import nnlib._blas
+
     info["sklearn"] = sklearn.__version__
+    info["nnlib_blas_axpy"] = list(nnlib._blas.available())   # dtypes whose update is one BLAS call
     return info
 
 
@@ -453,6 +474,8 @@ def run_child(name, epochs, threads):
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = str(threads)
+    env.pop("NNLIB_BLAS", None)
+    env.update(ENV.get(name, {}))
     out = subprocess.run([sys.executable, __file__, "--child", name, "--epochs", str(epochs),
                           "--threads", str(threads)], env=env, capture_output=True, text=True)
     if out.returncode:

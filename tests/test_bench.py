@@ -51,13 +51,14 @@ def test_the_package_report_is_a_complete_benchmark_run():
     report = load_results()
     assert tuple(report["arch"]) == ARCH and report["batch_size"] == 128
     results = report["results"]
-    needed = {"nnlib_f32", "nnlib_f64", "nnlib_f32_input_grad", "numpy_tuned", "naive_numpy", "torch", "sklearn",
-              "gemm_bound", "gemm_bound_torch", "gemm_update"}
+    needed = {"nnlib_f32", "nnlib_f64", "nnlib_f32_input_grad", "nnlib_f32_numpy_update", "numpy_tuned",
+              "naive_numpy", "torch", "sklearn", "gemm_bound", "gemm_bound_torch", "gemm_update", "gemm_axpy"}
     assert needed <= set(results), f"missing configurations: {sorted(needed - set(results))}"
     single = report["single_thread"]                   # the same run repeated with one thread
     assert single["threads"] == 1 and report["machine"]["threads"] > 1
-    assert {"nnlib_f32", "numpy_tuned", "torch", "gemm_bound", "gemm_bound_torch", "gemm_update"} <= set(
-        single["results"])
+    assert {"nnlib_f32", "nnlib_f32_numpy_update", "numpy_tuned", "torch", "gemm_bound", "gemm_bound_torch",
+            "gemm_update", "gemm_axpy"} <= set(single["results"])
+    assert report["machine"]["nnlib_blas_axpy"] == ["float32", "float64"]   # nnlib's update was the BLAS one
     for r in single["results"].values():
         assert r["median_epoch_s"] > 0 and len(r["epoch_times"]) == report["timed_epochs"] * report["rounds"]
     for name, r in results.items():
