@@ -12,7 +12,8 @@ copy NumPy already loaded, with its thread pool and thread count) and calls ``sc
 
 - when the library is not found (a NumPy built against another BLAS, as some distributions ship it), or it fails
   a check on a few numbers when it is loaded;
-- for arrays of other dtypes or layouts than two C-contiguous arrays of one dtype, float32 or float64;
+- for arrays of other dtypes or layouts than two C-contiguous, aligned arrays of one dtype, float32 or float64,
+  that do not overlap;
 - for arrays of fewer than ``MIN_SIZE`` numbers, where the ctypes call costs more than the pass it saves;
 - when the environment variable ``NNLIB_BLAS`` is ``0`` at import (the benchmark uses it to measure the gain).
 
@@ -85,14 +86,15 @@ def axpy(a, x, y, scratch):
 
     Args:
         a: a real scalar, used in ``y``'s dtype.
-        x: an array of ``y``'s shape; it must not overlap ``y``.
+        x: an array of ``y``'s shape (if it overlaps ``y``, the NumPy passes are used).
         y: the array to update (a parameter).
         scratch: an array like ``y`` for the NumPy fallback, which overwrites it; it may be ``x`` itself when ``x``
             is a scratch array.
     """
     fn = _AXPY.get(y.dtype)
     if (fn is not None and y.size >= MIN_SIZE and x.dtype == y.dtype and x.shape == y.shape
-            and x.flags.c_contiguous and y.flags.c_contiguous and y.flags.writeable):
+            and x.flags.c_contiguous and y.flags.c_contiguous and x.flags.aligned and y.flags.aligned
+            and y.flags.writeable and not np.may_share_memory(x, y)):
         fn(y.size, float(a), x.ctypes.data, 1, y.ctypes.data, 1)
         return y
     np.multiply(x, y.dtype.type(a), out=scratch)

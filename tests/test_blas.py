@@ -89,6 +89,20 @@ def test_the_numpy_fallback_can_use_x_as_its_scratch_and_keeps_float32():
     assert y.dtype == np.float32
 
 
+def test_overlapping_or_unaligned_arrays_take_the_numpy_passes(spy):
+    x, y = _xy(BIG, np.float64)
+    expected = y + 0.5 * y
+    _blas.axpy(0.5, y, y, np.empty_like(y))                          # x is y
+    np.testing.assert_array_equal(y, expected)
+    raw = np.zeros(BIG * 4 + 1, np.uint8)
+    unaligned = raw[1:].view(np.float32)                              # float32 data at an odd address
+    assert not unaligned.flags.aligned
+    expected = unaligned + np.float32(2.0) * x.astype(np.float32)
+    _blas.axpy(2.0, x.astype(np.float32), unaligned, np.empty(BIG, np.float32))
+    np.testing.assert_array_equal(unaligned, expected)
+    assert spy == []
+
+
 def test_a_read_only_parameter_raises_instead_of_being_written_through_a_pointer():
     x, y = _xy(BIG, np.float64)
     y.flags.writeable = False
