@@ -15,7 +15,7 @@ Speed: the update runs with ``out=`` into preallocated buffers (state and scratc
 hyperparameters cast to that dtype), so a float32 model stays float32 and a step allocates no arrays. The last
 line, ``theta <- theta - eta d``, is one pass of BLAS's axpy for parameters of 4096 numbers or more, called in the
 OpenBLAS that NumPy's wheels ship (``nnlib._blas``; it rounds once where two NumPy passes round twice, so the
-results can differ in the last bit). Set the environment variable ``NNLIB_BLAS=0`` before importing nnlib to
+results can differ by a rounding error). Set the environment variable ``NNLIB_BLAS=0`` before importing nnlib to
 use the NumPy passes everywhere.
 The formulas follow ``torch.optim`` (tests compare them to 1e-12 in float64).
 """
