@@ -308,6 +308,18 @@ def _batch_views(acts, grads, rows):
     return [x[:rows] for x in acts], [x[:rows] for x in grads]
 
 
+def _products(a, g, Ws, gW, mm):
+    """One batch's matrix products, into the preallocated outputs: ``Z = X W`` per layer, then from the last
+    layer back ``dW = X^T dZ`` and (except for the first layer) ``dX = dZ W^T``. ``mm`` is ``np.matmul`` or
+    ``torch.mm``: both bounds run exactly these products."""
+    for k, W in enumerate(Ws):
+        mm(a[k], W, out=a[k + 1])
+    for k in range(len(Ws) - 1, -1, -1):
+        mm(a[k].T, g[k + 1], out=gW[k])
+        if k > 0:
+            mm(g[k + 1], Ws[k].T, out=g[k])
+
+
 def run_gemm_bound(epochs, update=None):
     """Only the matrix products one epoch of this MLP needs, in float32, into preallocated outputs.
 
@@ -338,12 +350,7 @@ def run_gemm_bound(epochs, update=None):
         t0 = time.perf_counter()
         for i in range(0, n, BATCH):
             a, g = _batch_views(acts, grads, min(BATCH, n - i))
-            for k, W in enumerate(Ws):
-                np.matmul(a[k], W, out=a[k + 1])
-            for k in range(len(Ws) - 1, -1, -1):
-                np.matmul(a[k].T, g[k + 1], out=gW[k])
-                if k > 0:
-                    np.matmul(g[k + 1], Ws[k].T, out=g[k])
+            _products(a, g, Ws, gW, np.matmul)
             if update == "numpy":
                 for W, G, S in zip(Ws, gW, scratch):
                     np.multiply(G, lr, out=S)
@@ -375,12 +382,7 @@ def run_gemm_bound_torch(epochs, threads):
             t0 = time.perf_counter()
             for i in range(0, n, BATCH):
                 a, g = _batch_views(acts, grads, min(BATCH, n - i))
-                for k, W in enumerate(Ws):
-                    torch.mm(a[k], W, out=a[k + 1])
-                for k in range(len(Ws) - 1, -1, -1):
-                    torch.mm(a[k].t(), g[k + 1], out=gW[k])
-                    if k > 0:
-                        torch.mm(g[k + 1], Ws[k].t(), out=g[k])
+                _products(a, g, Ws, gW, torch.mm)
             times.append(time.perf_counter() - t0)
     return times, None
 
