@@ -20,7 +20,10 @@ of BLAS/OpenMP threads (``--threads``, all cores by default; recorded in the JSO
 with the machine's description and its load average around each run (timings are only comparable on a quiet
 machine: load < 2 on 2 cores). With more than one thread, the configurations of ``SINGLE_THREAD`` are then
 measured again with one thread (``"single_thread"`` in the JSON), where the products are slower but the elementwise
-work pays no price for them being shared between cores. The last line printed is the ratios the book quotes.
+work pays no price for them being shared between cores. Last, on each thread count, nnlib's training step is
+timed section by section (``run_sections``: the batch gather, each layer forward and backward, the loss, the
+accuracy, the update) next to the bound's products layer by layer (``"sections"`` in the JSON). The last line
+printed is the ratios the book quotes.
 
 Usage: python bench/benchmark.py [--epochs 3] [--rounds 5] [--threads 2] [--no-single-thread]
        [--only CONFIG ...] [--out bench/results.json]
@@ -102,12 +105,9 @@ def accuracy(scores, y):
 # ----------------------------------------------------------------------------------------------------------------
 # The configurations. Each returns (epoch_times, test_accuracy).
 
-def run_nnlib(dtype_name, epochs, input_grad=False):
-    """The loop a reader writes: ``nnlib.Trainer`` with ``nnlib.optim.SGD``, batches drawn by the trainer.
-
-    The trainer's rng is seeded like ``batch_orders`` (one permutation per epoch from ``SEED + 1``), so the
-    batches are the same as in the other configurations; its per-epoch ``epoch_time`` is what is reported.
-    """
+def _nnlib_trainer(dtype_name, input_grad=False):
+    """The training set and an ``nnlib.Trainer`` for the book's MLP with the shared initial weights, plain SGD and
+    the trainer's rng seeded like ``batch_orders`` (so its batches are those of the other configurations)."""
     import numpy as np
 
     import nnlib
@@ -124,6 +124,16 @@ def run_nnlib(dtype_name, epochs, input_grad=False):
     model = (_with_input_grad() if input_grad else nnlib.Sequential)(*layers)
     opt = nnlib.optim.SGD(model, lr=LR)
     trainer = nnlib.Trainer(model, nnlib.SoftmaxCrossEntropy(), opt, batch_size=BATCH, rng=SEED + 1)
+    return X, y, Xt, yt, trainer
+
+
+def run_nnlib(dtype_name, epochs, input_grad=False):
+    """The loop a reader writes: ``nnlib.Trainer`` with ``nnlib.optim.SGD``, batches drawn by the trainer.
+
+    The trainer's rng is seeded like ``batch_orders`` (one permutation per epoch from ``SEED + 1``), so the
+    batches are the same as in the other configurations; its per-epoch ``epoch_time`` is what is reported.
+    """
+    X, y, Xt, yt, trainer = _nnlib_trainer(dtype_name, input_grad)
     history = trainer.fit(X, y, epochs=epochs)
     _, test_acc = trainer.evaluate(Xt, yt)
     return [float(t) for t in history.epoch_time], test_acc
@@ -308,16 +318,21 @@ def _batch_views(acts, grads, rows):
     return [x[:rows] for x in acts], [x[:rows] for x in grads]
 
 
-def _products(a, g, Ws, gW, mm):
+def _products(a, g, Ws, gW, mm, lap=None):
     """One batch's matrix products, into the preallocated outputs: ``Z = X W`` per layer, then from the last
     layer back ``dW = X^T dZ`` and (except for the first layer) ``dX = dZ W^T``. ``mm`` is ``np.matmul`` or
-    ``torch.mm``: both bounds run exactly these products."""
+    ``torch.mm``: both bounds run exactly these products. ``lap(key)``, if given, is called after each layer's
+    forward product (key ``"fwd1"``, ...) and after its backward products (``"bwd1"``, ...), to time them."""
     for k, W in enumerate(Ws):
         mm(a[k], W, out=a[k + 1])
+        if lap:
+            lap(f"fwd{k + 1}")
     for k in range(len(Ws) - 1, -1, -1):
         mm(a[k].T, g[k + 1], out=gW[k])
         if k > 0:
             mm(g[k + 1], Ws[k].T, out=g[k])
+        if lap:
+            lap(f"bwd{k + 1}")
 
 
 def run_gemm_bound(epochs, update=None):
@@ -387,7 +402,129 @@ def run_gemm_bound_torch(epochs, threads):
     return times, None
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# Where the time goes: a training step of nnlib and the GEMM bound's products, timed section by section.
+
+def _section_keys():
+    """[(key, label)] of the sections of an nnlib training step of the benchmark's MLP, in the order
+    ``Trainer.fit`` runs them: ``fwd<l>``/``bwd<l>`` for the l-th Linear layer (the keys of the bound's products
+    too), ``relu<l>``/``relu<l>_bwd`` for the ReLU after it."""
+    n = len(ARCH) - 1
+    forward, backward = [], []
+    for l in range(1, n + 1):
+        forward.append((f"fwd{l}", f"layer {l}: X W + b"))
+        backward.insert(0, (f"bwd{l}", f"layer {l} backward: dW, db" + (", dX" if l > 1 else "")))
+        if l < n:
+            forward.append((f"relu{l}", f"layer {l}: ReLU"))
+            backward.insert(0, (f"relu{l}_bwd", f"layer {l}: ReLU backward"))
+    return ([("gather", "gather the batch")] + forward
+            + [("loss", "loss, with its checks and the divergence guard"), ("accuracy", "training accuracy"),
+               ("loss_bwd", "loss backward: (P - Y) / B")] + backward + [("step", "SGD step")])
+
+
+def _per_batch_medians(per_epoch, n_batches):
+    """{key: median over epochs of the epoch's total nanoseconds / n_batches, in microseconds}."""
+    return {key: median([ep[key] for ep in per_epoch]) / n_batches / 1e3 for key in per_epoch[0]}
+
+
+def run_sections(epochs):
+    """Where nnlib's training step spends its time, section by section, next to the GEMM bound's products.
+
+    The timed loop makes the calls of ``Trainer.fit``'s loop body one by one (each layer's forward, the trainer's
+    guarded loss and accuracy, the loss backward, each layer's backward with the first layer's input gradient
+    skipped, the optimizer step), with a clock read between them; a second trainer then trains with ``fit`` itself
+    for the same epochs, and the parameters must come out bit-identical, so the timed loop cannot drift from the
+    real one. The bound's products are timed per layer (``_products(..., lap=...)``). Returns ``{"nnlib": {key:
+    microseconds per batch}, "gemm": {key: microseconds per batch}}``, medians over the epochs after the first;
+    the keys are those of ``_section_keys``.
+    """
+    import numpy as np
+
+    import nnlib
+    from nnlib.trainer import _correct
+
+    X, y, _, _, trainer = _nnlib_trainer("float32")
+    layers, loss, opt = trainer.model.layers, trainer.loss, trainer.optimizer
+    keys = [key for key, _ in _section_keys()]
+    first = next(i for i, layer in enumerate(layers) if layer.params)      # its input needs no gradient
+    clock = time.perf_counter_ns
+    per_epoch, total, t, pos = [], {}, 0, 0
+
+    def lap():                                  # the time since the last lap goes to the next section in order
+        nonlocal t, pos
+        now = clock()
+        total[keys[pos]] += now - t
+        t, pos = now, pos + 1
+
+    for epoch in range(1, epochs + 1):
+        total = dict.fromkeys(keys, 0)
+        n_batches = 0
+        t = clock()
+        for b, (X_b, y_b) in enumerate(nnlib.data.batches(X, y, trainer.batch_size, trainer.rng,
+                                                          trainer.drop_last)):
+            pos = 0
+            lap()                                                           # gather
+            a = X_b
+            for layer in layers:
+                a = layer.forward(a)
+                lap()
+            trainer._loss(a, y_b, epoch, b + 1)
+            lap()
+            _correct(a, y_b)
+            lap()
+            g = loss.backward()
+            lap()
+            for i in range(len(layers) - 1, -1, -1):
+                g = layers[i].backward(g, input_grad=False) if i == first else layers[i].backward(g)
+                lap()
+            opt.step()
+            trainer.steps_taken += 1
+            lap()
+            n_batches += 1
+        per_epoch.append(total)
+    X, y, _, _, check = _nnlib_trainer("float32")
+    check.fit(X, y, epochs=epochs)
+    for key, p in trainer.model.params.items():
+        assert np.array_equal(p, check.model.params[key]), f"the timed loop left {key} unlike Trainer.fit does"
+    nnlib_us = _per_batch_medians(per_epoch[1:], n_batches)
+
+    Ws = [W.astype(np.float32) for W in initial_weights()[0]]
+    acts = [np.empty((BATCH, d), np.float32) for d in ARCH]
+    grads = [np.empty((BATCH, d), np.float32) for d in ARCH]
+    gW = [np.empty_like(W) for W in Ws]
+    acts[0][...] = X[:BATCH]
+    grads[-1][...] = 1e-3
+    per_epoch = []
+
+    def lap_product(key):
+        nonlocal t
+        now = clock()
+        total[key] = total.get(key, 0) + now - t
+        t = now
+
+    for _ in range(epochs):
+        total = {}
+        for i in range(0, len(X), BATCH):
+            a, g = _batch_views(acts, grads, min(BATCH, len(X) - i))
+            t = clock()
+            _products(a, g, Ws, gW, np.matmul, lap_product)
+        per_epoch.append(total)
+    return {"nnlib": nnlib_us, "gemm": _per_batch_medians(per_epoch[1:], n_batches)}
+
+
+def measure_sections(epochs, rounds, threads):
+    """``run_sections`` in ``rounds`` fresh processes on ``threads`` threads; the median of each section."""
+    runs = []
+    for rnd in range(rounds):
+        print(f"round {rnd + 1}/{rounds}, {threads} thread(s): the training step section by section ...", flush=True)
+        runs.append(run_child("sections", epochs, threads))
+    return {part: {key: median([r[part][key] for r in runs]) for key in runs[0][part]} for part in ("nnlib", "gemm")}
+
+
 def child(name, epochs, threads):
+    if name == "sections":
+        print(json.dumps(run_sections(epochs)))
+        return
     if name == "nnlib_f32":
         times, acc = run_nnlib("float32", epochs)
     elif name == "nnlib_f64":
@@ -528,6 +665,23 @@ def print_table(results, threads):
         print(f"{LABELS[name]:48s} {r['median_epoch_s']:8.3f} {r['peak_rss_mb']:8.0f} {acc:>9s}")
 
 
+def print_sections(sections):
+    counts = list(sections["by_threads"])
+    print("\nmicroseconds per batch: nnlib's step section by section / the GEMM bound's products, on "
+          + " and ".join(f"{n} thread(s)" for n in counts))
+    for key, label in sections["labels"].items():
+        cells = []
+        for n in counts:
+            part = sections["by_threads"][n]
+            gemm = part["gemm"].get(key)
+            cells.append(f"{part['nnlib'][key]:7.1f} / " + (f"{gemm:6.1f}" if gemm is not None else "     -"))
+        print(f"{label:48s} " + "   ".join(cells))
+    for n in counts:
+        part = sections["by_threads"][n]
+        print(f"{n} thread(s): sum {sum(part['nnlib'].values()):.0f} us per batch, products alone "
+              f"{sum(part['gemm'].values()):.0f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--epochs", type=int, default=3, help="timed epochs after one warm-up epoch (default 3)")
@@ -558,11 +712,17 @@ def main():
         single_names = [name for name in SINGLE_THREAD if name in names]
         single = {"threads": 1, "results": measure(single_names, args.epochs, args.rounds, 1)}
 
+    sections = None
+    if "nnlib_f32" in names and "gemm_bound" in names:
+        counts = [args.threads] + ([1] if single else [])
+        sections = {"labels": dict(_section_keys()),
+                    "by_threads": {str(n): measure_sections(args.epochs, args.rounds, n) for n in counts}}
+
     data_mb = (N_TRAIN + N_TEST) * ARCH[0] * 4 / 2**20
     report = {"machine": machine_info(args.threads), "arch": list(ARCH), "n_train": N_TRAIN, "batch_size": BATCH,
               "lr": LR, "timed_epochs": args.epochs, "rounds": args.rounds, "float32_dataset_mb": data_mb,
               "load_average": {"start": load_start, "end": os.getloadavg()[0]}, "results": results,
-              "single_thread": single}
+              "single_thread": single, "sections": sections}
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(report, f, indent=2)
@@ -574,6 +734,8 @@ def main():
     print(f"(median of {args.rounds} x {args.epochs} epochs, each run after a warm-up epoch; load average "
           f"{load_start:.1f} -> {report['load_average']['end']:.1f}; float32 data set {data_mb:.0f} MB; "
           f"written to {args.out})")
+    if sections:
+        print_sections(sections)
     if single:
         print(f"1 thread: {ratio_line(single['results'], data_mb)}")
     print(ratio_line(results, data_mb))      # the last line: all threads, the default

@@ -89,3 +89,22 @@ def test_load_results_rejects_a_file_that_is_not_a_report(tmp_path):
     path.write_text(json.dumps({"hello": 1}))
     with pytest.raises(ValueError, match=r"not a report of bench/benchmark.py.*arch"):
         load_results(path)
+
+
+def test_the_package_report_times_the_step_section_by_section():
+    """The appendix's table of where a step's time goes: every section of nnlib's step and every product of the
+    bound, on both thread counts, adding up to the epochs measured in the same run."""
+    report = load_results()
+    sections, threads = report["sections"], report["machine"]["threads"]
+    keys = list(sections["labels"])
+    assert keys[0] == "gather" and keys[-1] == "step" and {"fwd1", "bwd1", "loss", "accuracy"} <= set(keys)
+    runs = {str(threads): report["results"], "1": report["single_thread"]["results"]}
+    assert set(sections["by_threads"]) == set(runs)
+    batches = -(-report["n_train"] // report["batch_size"])
+    for n, part in sections["by_threads"].items():
+        assert list(part["nnlib"]) == keys and all(us > 0 for us in part["nnlib"].values()), n
+        assert set(part["gemm"]) == {k for k in keys if k[:3] in ("fwd", "bwd")}, n
+        # The clock reads cost little: the sections add up to the epochs timed without them (noise: 20%).
+        for name, part_name in (("nnlib_f32", "nnlib"), ("gemm_bound", "gemm")):
+            epoch_us = runs[n][name]["median_epoch_s"] / batches * 1e6
+            assert 0.8 < sum(part[part_name].values()) / epoch_us < 1.2, (n, name)
