@@ -335,6 +335,21 @@ def _products(a, g, Ws, gW, mm, lap=None):
             lap(f"bwd{k + 1}")
 
 
+def _bound_arrays(X):
+    """The NumPy bound's float32 weights and its arrays allocated once: every layer's activations and gradients
+    for a batch (the input filled with the first batch of ``X``, the output gradient with a constant) and the
+    weight gradients. Returns ``(Ws, acts, grads, gW)``."""
+    import numpy as np
+
+    Ws = [W.astype(np.float32) for W in initial_weights()[0]]
+    acts = [np.empty((BATCH, d), np.float32) for d in ARCH]
+    grads = [np.empty((BATCH, d), np.float32) for d in ARCH]
+    gW = [np.empty_like(W) for W in Ws]
+    acts[0][...] = X[:BATCH]
+    grads[-1][...] = 1e-3
+    return Ws, acts, grads, gW
+
+
 def run_gemm_bound(epochs, update=None):
     """Only the matrix products one epoch of this MLP needs, in float32, into preallocated outputs.
 
@@ -350,16 +365,11 @@ def run_gemm_bound(epochs, update=None):
 
     from nnlib._blas import axpy
 
-    X, y, Xt, yt = load_data(np.float32)
-    Ws = [W.astype(np.float32) for W in initial_weights()[0]]
+    X = load_data(np.float32)[0]
+    Ws, acts, grads, gW = _bound_arrays(X)
     n = len(X)
-    acts = [np.empty((BATCH, d), np.float32) for d in ARCH]
-    grads = [np.empty((BATCH, d), np.float32) for d in ARCH]
-    gW = [np.empty_like(W) for W in Ws]
     scratch = [np.empty_like(W) for W in Ws]
     lr = np.float32(1e-6)                            # tiny, so that the weights barely move: the products stay alike
-    acts[0][...] = X[:BATCH]
-    grads[-1][...] = 1e-3
     times = []
     for _ in range(epochs):
         t0 = time.perf_counter()
@@ -488,12 +498,7 @@ def run_sections(epochs):
         assert np.array_equal(p, check.model.params[key]), f"the timed loop left {key} unlike Trainer.fit does"
     nnlib_us = _per_batch_medians(per_epoch[1:], n_batches)
 
-    Ws = [W.astype(np.float32) for W in initial_weights()[0]]
-    acts = [np.empty((BATCH, d), np.float32) for d in ARCH]
-    grads = [np.empty((BATCH, d), np.float32) for d in ARCH]
-    gW = [np.empty_like(W) for W in Ws]
-    acts[0][...] = X[:BATCH]
-    grads[-1][...] = 1e-3
+    Ws, acts, grads, gW = _bound_arrays(X)
     per_epoch = []
 
     def lap_product(key):
