@@ -141,19 +141,19 @@ class Trainer:
                 "Trainer.fit shuffles the training set every epoch and needs a generator: build the trainer with "
                 "rng=np.random.default_rng(0) (or an int seed)."
             )
-        seen = len(X) - len(X) % self.batch_size if self.drop_last else len(X)   # examples used per epoch
         record = np.full((5, epochs), np.nan)   # train_loss, train_acc, val_loss, val_acc, epoch_time
         per_example = getattr(self.loss, "reduction", "mean") == "mean"
         last = self.epochs_trained + epochs
         for e in range(epochs):
             epoch = self.epochs_trained + 1
             start = time.perf_counter()
-            total, correct = 0.0, 0
+            total, correct, seen = 0.0, 0, 0                              # seen: examples used this epoch
             for b, (X_b, y_b) in enumerate(batches(X, y, self.batch_size, self.rng, self.drop_last)):
                 logits = self.model.forward(X_b)                          # (B, C)
                 L = self._loss(logits, y_b, epoch, b + 1)
                 total += L * len(X_b) if per_example else L
                 correct += _correct(logits, y_b)
+                seen += len(X_b)
                 self._backward(self.loss.backward())
                 self.optimizer.step()
                 self.steps_taken += 1
