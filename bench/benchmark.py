@@ -6,7 +6,10 @@ Trains the book's MLP (784-256-128-10, ReLU, batch 128, plain SGD) on Fashion-MN
    and two ablations in float32: the first layer's input gradient computed anyway (``input_grad=True``), and
    the SGD update in two NumPy passes instead of one BLAS axpy (``NNLIB_BLAS=0``, see ``nnlib._blas``),
 2. two plain NumPy loops: a hand-tuned one (float32, every array preallocated, everything in place: the yardstick
-   for nnlib) and one written the naive way (float64, one-hot matrices, the explicit softmax Jacobian),
+   for nnlib) and one written the naive way (float64, one-hot matrices, the explicit softmax Jacobian), and two
+   variants of the hand-tuned loop that test remedies for the time beyond the products: one that never gathers
+   a batch (``numpy_tuned_cached``) and one split over Python threads, a share of every batch each
+   (``numpy_threads``),
 3. PyTorch on the CPU (when installed),
 4. scikit-learn's MLPClassifier (SGD, same architecture and batch size),
 5. the lower bound: only the matrix multiplications one epoch needs, timed alone, with NumPy (the bound for
@@ -16,7 +19,8 @@ Trains the book's MLP (784-256-128-10, ReLU, batch 128, plain SGD) on Fashion-MN
 
 each in its own subprocess (so peak memory is its own), and reports the median seconds per epoch after a
 warm-up epoch, the peak resident memory, and the final test accuracy. Every configuration uses the same number
-of BLAS/OpenMP threads (``--threads``, all cores by default; recorded in the JSON). Results go to a JSON file
+of BLAS/OpenMP threads (``--threads``, all cores by default; recorded in the JSON), except ``numpy_threads``,
+which runs that many Python threads with one BLAS thread each. Results go to a JSON file
 with the machine's description and its load average around each run (timings are only comparable on a quiet
 machine: load < 2 on 2 cores). With more than one thread, the configurations of ``SINGLE_THREAD`` are then
 measured again with one thread (``"single_thread"`` in the JSON), where the products are slower but the elementwise
@@ -44,12 +48,14 @@ LR = 0.05
 SEED = 0
 N_TRAIN, N_TEST = 60_000, 10_000                      # Fashion-MNIST
 CONFIGS = ["nnlib_f32", "nnlib_f64", "nnlib_f32_input_grad", "nnlib_f32_numpy_update", "numpy_tuned", "naive_numpy",
-           "torch", "sklearn", "gemm_bound", "gemm_bound_torch", "gemm_update", "gemm_axpy"]
+           "torch", "sklearn", "gemm_bound", "gemm_bound_torch", "gemm_update", "gemm_axpy", "numpy_tuned_cached",
+           "numpy_threads"]
 # Rerun with a single BLAS/torch thread: where the elementwise work's share is largest and threads cost nothing.
 SINGLE_THREAD = ["nnlib_f32", "nnlib_f32_numpy_update", "numpy_tuned", "torch", "gemm_bound", "gemm_bound_torch",
                  "gemm_update", "gemm_axpy"]
 # Environment variables of a configuration's process (read by nnlib at import).
-ENV = {"nnlib_f32_numpy_update": {"NNLIB_BLAS": "0"}}
+ENV = {"nnlib_f32_numpy_update": {"NNLIB_BLAS": "0"},
+       "numpy_threads": {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}}
 LABELS = {
     "nnlib_f32": "nnlib float32",
     "nnlib_f64": "nnlib float64",
@@ -63,6 +69,8 @@ LABELS = {
     "gemm_bound_torch": "GEMM bound: PyTorch's matrix products only",
     "gemm_update": "NumPy's products + update in two NumPy passes",
     "gemm_axpy": "NumPy's products + update by BLAS axpy",
+    "numpy_tuned_cached": "hand-tuned loop, one batch gathered once",
+    "numpy_threads": "hand-tuned loop, a share of each batch per thread",
 }
 
 
@@ -152,72 +160,177 @@ def _with_input_grad():
     return WithInputGrad
 
 
-def run_numpy_tuned(epochs):
+def _tuned_arrays(rows):
+    """The hand-tuned loop's arrays for batches of up to ``rows`` rows, allocated once: the batch ``x``, the
+    pre-activations ``Z`` (ReLU applied in place), the ReLU masks ``M`` and the hidden layers' gradients ``G``."""
+    import numpy as np
+
+    return {"x": np.empty((rows, ARCH[0]), np.float32),
+            "Z": [np.empty((rows, h), np.float32) for h in ARCH[1:]],
+            "M": [np.empty((rows, h), bool) for h in ARCH[1:-1]],
+            "G": [np.empty((rows, h), np.float32) for h in ARCH[1:-1]]}
+
+
+def _tuned_gradients(X, y, idx, scale, Ws, bs, gWs, gbs, arrays, gather=True):
+    """Forward and backward pass of the hand-tuned loop on the rows ``idx`` of ``(X, y)``: writes into ``gWs`` and
+    ``gbs`` the gradients of the rows' summed loss times ``scale`` (1 / the batch size, so that the gradients of
+    the parts of a batch add up to the batch's), and returns the summed loss. The rows are gathered into
+    ``arrays["x"]``, unless ``gather`` is False: then the rows already there are used (only the labels are those
+    of ``idx``)."""
+    import numpy as np
+
+    b, L = len(idx), len(Ws)
+    x, Z, M, G = arrays["x"][:b], [z[:b] for z in arrays["Z"]], [m[:b] for m in arrays["M"]], \
+        [g[:b] for g in arrays["G"]]
+    if gather:
+        np.take(X, idx, axis=0, out=x, mode="clip")
+    yb = y[idx]
+    a = x
+    for k in range(L):
+        np.matmul(a, Ws[k], out=Z[k])
+        Z[k] += bs[k]
+        if k < L - 1:
+            np.greater(Z[k], 0, out=M[k])
+            np.maximum(Z[k], 0, out=Z[k])
+        a = Z[k]
+    zt = Z[-1].T.copy()                     # logits as (C, B): reductions over the first axis are fast
+    zt -= zt.max(axis=0)
+    at = yb * b + np.arange(b)              # flat positions of (y_n, n)
+    picked = zt.ravel()[at]
+    np.exp(zt, out=zt)
+    s = zt.sum(axis=0)
+    loss = float((np.log(s) - picked).sum())
+    zt /= s                                 # softmax, then dL/dz = (P - Y) * scale in place
+    zt.ravel()[at] -= 1
+    zt *= np.float32(scale)
+    g = zt.T
+    for k in range(L - 1, -1, -1):
+        np.matmul((Z[k - 1] if k else x).T, g, out=gWs[k])
+        np.sum(g, axis=0, out=gbs[k])
+        if k:
+            np.matmul(g, Ws[k].T, out=G[k - 1])
+            np.multiply(G[k - 1], M[k - 1], out=G[k - 1])
+            g = G[k - 1]
+    return loss
+
+
+def _tuned_start():
+    """The float32 data, initial weights and biases, and gradient arrays like them, for the hand-tuned loops."""
+    import numpy as np
+
+    X, y, Xt, yt = load_data(np.float32)
+    Ws, bs = initial_weights()
+    Ws, bs = [W.astype(np.float32) for W in Ws], [b.astype(np.float32) for b in bs]
+    return X, y, Xt, yt, Ws, bs, [np.empty_like(W) for W in Ws], [np.empty_like(b) for b in bs]
+
+
+def _test_accuracy(Ws, bs, Xt, yt):
+    import numpy as np
+
+    h = Xt
+    for k in range(len(Ws)):
+        h = h @ Ws[k] + bs[k]
+        h = np.maximum(h, 0) if k < len(Ws) - 1 else h
+    return accuracy(h, yt)
+
+
+def run_numpy_tuned(epochs, gather=True):
     """The fastest plain NumPy loop we could write, as a yardstick for nnlib: no layers, no checks, no allocations.
 
     float32; the batch gathered with ``np.take`` into a buffer; every product and elementwise operation written
     with ``out=`` into arrays allocated once; the fused softmax cross-entropy computed on the transposed (C, B)
     logits, as nnlib does; SGD in place through one scratch array per parameter. What nnlib's general, checked
     layers cost on top of it is the price of their generality.
+
+    With ``gather=False`` (configuration ``numpy_tuned_cached``) the images of the first batch are gathered once
+    and every step trains on them, with the labels of its own batch: the same work minus gathering the batch,
+    which measures everything the gather costs, including the products' fetching of rows that one core has just
+    written. That model learns nothing, so no test accuracy is reported.
     """
     import numpy as np
 
-    X, y, Xt, yt = load_data(np.float32)
-    Ws, bs = initial_weights()
-    Ws, bs = [W.astype(np.float32) for W in Ws], [b.astype(np.float32) for b in bs]
-    gWs, gbs = [np.empty_like(W) for W in Ws], [np.empty_like(b) for b in bs]
-    scratch = [np.empty_like(p) for p in Ws + bs]
-    L, n, lr = len(Ws), len(X), np.float32(LR)
-    x_buf = np.empty((BATCH, ARCH[0]), np.float32)
-    Z_buf = [np.empty((BATCH, h), np.float32) for h in ARCH[1:]]          # pre-activations, ReLU in place
-    M_buf = [np.empty((BATCH, h), bool) for h in ARCH[1:-1]]              # ReLU masks
-    G_buf = [np.empty((BATCH, h), np.float32) for h in ARCH[1:-1]]        # gradients of the hidden layers
-    rows = np.arange(BATCH)
+    X, y, Xt, yt, Ws, bs, gWs, gbs = _tuned_start()
+    params, grads = Ws + bs, gWs + gbs
+    scratch = [np.empty_like(p) for p in params]
+    arrays = _tuned_arrays(BATCH)
+    n, lr = len(X), np.float32(LR)
+    orders = batch_orders(n, epochs)
+    if not gather:
+        np.take(X, orders[0][:BATCH], axis=0, out=arrays["x"])
     times = []
-    for order in batch_orders(n, epochs):
+    for order in orders:
         t0 = time.perf_counter()
         total = 0.0
         for i in range(0, n, BATCH):
             idx = order[i:i + BATCH]
-            b = len(idx)
-            x, Z, M, G = x_buf[:b], [z[:b] for z in Z_buf], [m[:b] for m in M_buf], [g[:b] for g in G_buf]
-            np.take(X, idx, axis=0, out=x, mode="clip")
-            yb = y[idx]
-            a = x
-            for k in range(L):
-                np.matmul(a, Ws[k], out=Z[k])
-                Z[k] += bs[k]
-                if k < L - 1:
-                    np.greater(Z[k], 0, out=M[k])
-                    np.maximum(Z[k], 0, out=Z[k])
-                a = Z[k]
-            zt = Z[-1].T.copy()                     # logits as (C, B): reductions over the first axis are fast
-            zt -= zt.max(axis=0)
-            at = yb * b + rows[:b]                  # flat positions of (y_n, n)
-            picked = zt.ravel()[at]
-            np.exp(zt, out=zt)
-            s = zt.sum(axis=0)
-            total += float((np.log(s) - picked).sum())
-            zt /= s                                 # softmax, then dL/dz = (P - Y) / B in place
-            zt.ravel()[at] -= 1
-            zt *= np.float32(1 / b)
-            g = zt.T
-            for k in range(L - 1, -1, -1):
-                np.matmul((Z[k - 1] if k else x).T, g, out=gWs[k])
-                np.sum(g, axis=0, out=gbs[k])
-                if k:
-                    np.matmul(g, Ws[k].T, out=G[k - 1])
-                    np.multiply(G[k - 1], M[k - 1], out=G[k - 1])
-                    g = G[k - 1]
-            for p, gp, s in zip(Ws + bs, gWs + gbs, scratch):
+            total += _tuned_gradients(X, y, idx, 1 / len(idx), Ws, bs, gWs, gbs, arrays, gather)
+            for p, gp, s in zip(params, grads, scratch):
                 np.multiply(gp, lr, out=s)
                 p -= s
         times.append(time.perf_counter() - t0)
-    h = Xt
-    for k in range(L):
-        h = h @ Ws[k] + bs[k]
-        h = np.maximum(h, 0) if k < L - 1 else h
-    return times, accuracy(h, yt)
+    return times, _test_accuracy(Ws, bs, Xt, yt) if gather else None
+
+
+def run_numpy_threads(epochs, workers):
+    """The hand-tuned loop split over ``workers`` Python threads, with one BLAS thread each (data parallelism).
+
+    The obvious way to run the elementwise work on every core too: each thread takes its share of the rows of
+    every batch and computes the gradients of its rows into arrays of its own (``_tuned_gradients``, with the
+    whole batch's 1 / B); after a barrier, each thread updates its share of the rows of every parameter with the
+    sum of all the threads' gradients, and a second barrier ends the step. NumPy releases the GIL inside its
+    products and its loops over large arrays, so the threads can run at the same time, but the Python between
+    the calls takes turns. ``ENV`` makes BLAS single-threaded in this configuration's process.
+    """
+    import threading
+
+    import numpy as np
+
+    X, y, Xt, yt, Ws, bs, _, _ = _tuned_start()
+    params = Ws + bs
+    n, lr = len(X), np.float32(LR)
+    orders = batch_orders(n, epochs)
+    share = -(-BATCH // workers)
+    own = [{"grads": [np.empty_like(p) for p in params], "scratch": [np.empty_like(p) for p in params],
+            "arrays": _tuned_arrays(share)} for _ in range(workers)]
+    barrier = threading.Barrier(workers, timeout=60)      # a failed thread aborts it, so none waits forever
+    times, errors = [], []
+
+    def work(w):
+        grads, scratch, arrays = own[w]["grads"], own[w]["scratch"], own[w]["arrays"]
+        try:
+            for order in orders:
+                barrier.wait()
+                t0 = time.perf_counter()
+                for i in range(0, n, BATCH):
+                    idx = order[i:i + BATCH]
+                    lo, hi = len(idx) * w // workers, len(idx) * (w + 1) // workers
+                    _tuned_gradients(X, y, idx[lo:hi], 1 / len(idx), Ws, bs, grads[:len(Ws)], grads[len(Ws):],
+                                     arrays)
+                    barrier.wait()                         # every thread's gradients are ready
+                    for j, p in enumerate(params):
+                        r0, r1 = len(p) * w // workers, len(p) * (w + 1) // workers
+                        s = scratch[j][r0:r1]
+                        first, *rest = [other["grads"][j][r0:r1] for other in own]
+                        np.add(first, rest[0], out=s) if rest else np.copyto(s, first)
+                        for more in rest[1:]:
+                            s += more
+                        s *= lr
+                        p[r0:r1] -= s
+                    barrier.wait()                         # every parameter is updated
+                if w == 0:
+                    times.append(time.perf_counter() - t0)
+        except BaseException as exc:                       # noqa: BLE001 - re-raised by the main thread
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(workers)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    if errors:
+        raise next((e for e in errors if not isinstance(e, threading.BrokenBarrierError)), errors[0])
+    return times, _test_accuracy(Ws, bs, Xt, yt)
 
 
 def run_naive(epochs):
@@ -540,6 +653,10 @@ def child(name, epochs, threads):
         times, acc = run_nnlib("float32", epochs)
     elif name == "numpy_tuned":
         times, acc = run_numpy_tuned(epochs)
+    elif name == "numpy_tuned_cached":
+        times, acc = run_numpy_tuned(epochs, gather=False)
+    elif name == "numpy_threads":                           # one BLAS thread each: ENV
+        times, acc = run_numpy_threads(epochs, threads)
     elif name == "naive_numpy":
         times, acc = run_naive(epochs)
     elif name == "torch":

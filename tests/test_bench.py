@@ -52,7 +52,8 @@ def test_the_package_report_is_a_complete_benchmark_run():
     assert tuple(report["arch"]) == ARCH and report["batch_size"] == 128
     results = report["results"]
     needed = {"nnlib_f32", "nnlib_f64", "nnlib_f32_input_grad", "nnlib_f32_numpy_update", "numpy_tuned",
-              "naive_numpy", "torch", "sklearn", "gemm_bound", "gemm_bound_torch", "gemm_update", "gemm_axpy"}
+              "naive_numpy", "torch", "sklearn", "gemm_bound", "gemm_bound_torch", "gemm_update", "gemm_axpy",
+              "numpy_tuned_cached", "numpy_threads"}
     assert needed <= set(results), f"missing configurations: {sorted(needed - set(results))}"
     single = report["single_thread"]                   # the same run repeated with one thread
     assert single["threads"] == 1 and report["machine"]["threads"] > 1
@@ -108,3 +109,60 @@ def test_the_package_report_times_the_step_section_by_section():
         for name, part_name in (("nnlib_f32", "nnlib"), ("gemm_bound", "gemm")):
             epoch_us = runs[n][name]["median_epoch_s"] / batches * 1e6
             assert 0.8 < sum(part[part_name].values()) / epoch_us < 1.2, (n, name)
+
+
+def _benchmark_module():
+    """bench/benchmark.py, imported by path (it is a script, not part of the package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("benchmark", ROOT / "bench" / "benchmark.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_hand_tuned_step_computes_nnlibs_gradients_and_its_shares_add_up():
+    """The benchmark's hand-tuned loops are yardsticks only if they train the same model: the gradients of their
+    step must be nnlib's, and those of a batch split between threads must add up to the whole batch's."""
+    import numpy as np
+
+    import nnlib
+
+    bm = _benchmark_module()
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, ARCH[0])).astype(np.float32)
+    y = rng.integers(0, ARCH[-1], 40)
+    Ws = [nnlib.init.he_normal((d, h), rng, np.float32) for d, h in zip(ARCH[:-1], ARCH[1:])]
+    bs = [rng.standard_normal(h).astype(np.float32) * np.float32(0.1) for h in ARCH[1:]]
+    idx = rng.permutation(40)[:12]
+
+    def gradients(rows, gather=True, arrays=None):
+        gWs, gbs = [np.empty_like(W) for W in Ws], [np.empty_like(b) for b in bs]
+        arrays = arrays if arrays is not None else bm._tuned_arrays(12)
+        loss = bm._tuned_gradients(X, y, rows, 1 / len(idx), Ws, bs, gWs, gbs, arrays, gather)
+        return loss, gWs + gbs
+
+    layers = []
+    for k, (W, b) in enumerate(zip(Ws, bs)):
+        lin = nnlib.Linear(*W.shape, rng=0, dtype=np.float32)
+        lin.params["W"][...], lin.params["b"][...] = W, b
+        layers += [lin, nnlib.ReLU()] if k < len(Ws) - 1 else [lin]
+    model, ce = nnlib.Sequential(*layers), nnlib.SoftmaxCrossEntropy()
+    expected_loss = ce.forward(model.forward(X[idx]), y[idx])
+    model.backward(ce.backward())
+    expected = [model.grads[f"{2 * k}.W"] for k in range(len(Ws))] + [model.grads[f"{2 * k}.b"] for k in range(len(bs))]
+
+    loss, whole = gradients(idx)
+    assert loss / len(idx) == pytest.approx(float(expected_loss), rel=1e-5)
+    for got, want in zip(whole, expected):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+    (loss_a, part_a), (loss_b, part_b) = gradients(idx[:5]), gradients(idx[5:])
+    assert loss_a + loss_b == pytest.approx(loss, rel=1e-5)
+    for a, b, w in zip(part_a, part_b, whole):
+        np.testing.assert_allclose(a + b, w, rtol=1e-4, atol=1e-6)
+    # gather=False trains on the rows already in the batch array: the same gradients as gathering them.
+    arrays = bm._tuned_arrays(12)
+    arrays["x"][...] = X[idx]
+    for got, want in zip(gradients(idx, gather=False, arrays=arrays)[1], whole):
+        np.testing.assert_array_equal(got, want)
