@@ -180,8 +180,8 @@ def _tuned_gradients(X, y, idx, scale, Ws, bs, gWs, gbs, arrays, gather=True):
     import numpy as np
 
     b, L = len(idx), len(Ws)
-    x, Z, M, G = arrays["x"][:b], [z[:b] for z in arrays["Z"]], [m[:b] for m in arrays["M"]], \
-        [g[:b] for g in arrays["G"]]
+    x = arrays["x"][:b]
+    Z, M, G = ([part[:b] for part in arrays[key]] for key in "ZMG")
     if gather:
         np.take(X, idx, axis=0, out=x, mode="clip")
     yb = y[idx]
