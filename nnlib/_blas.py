@@ -20,7 +20,8 @@ copy NumPy already loaded, with its thread pool and thread count) and calls ``sc
 Rounding: axpy computes ``a x + y`` with a single rounding (a fused multiply-add) on processors that have one,
 while the NumPy passes round ``a x`` and then the sum. Per step, the two results differ by at most a rounding error
 of the terms (about one unit in the last place of the larger of ``|a x|`` and ``|y|``); like the results of matrix
-products, they can also differ by that much from one processor to another. They do not depend on the number of threads: every entry is computed by one thread either way.
+products, they can also differ by that much from one processor to another. They do not depend on the number of
+threads: every entry is computed by one thread either way.
 """
 
 import ctypes

@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_float_array", "check_labels", "check_rng", "check_positive_int"]
+__all__ = ["as_float_array", "check_labels", "check_rng", "check_positive_int", "check_bool"]
 
 
 def _shape(a):
@@ -150,3 +150,10 @@ def check_positive_int(value, name, where):
     if value < 1:
         raise ValueError(f"{where}: {name} must be >= 1, got {value}.")
     return int(value)
+
+
+def check_bool(value, name, where):
+    """Return ``value`` as a bool if it is ``True`` or ``False`` (NumPy's included), else raise ``TypeError``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {name} must be True or False, got {value!r}.")
+    return bool(value)

@@ -30,8 +30,9 @@ def load_results(path=None):
         data set in MiB (``"float32_dataset_mb"``) and ``"results"``: configuration name (``"nnlib_f32"``,
         ``"torch"``, ``"gemm_bound"``, ...) -> ``{"median_epoch_s", "epoch_times", "peak_rss_mb",
         "test_accuracy", ...}``, seconds per epoch, peak resident memory in MiB and final test accuracy (None for
-        the configurations whose model learns nothing: the GEMM bounds and ``"numpy_tuned_cached"``); ``"single_thread"``: ``{"threads": 1, "results": ...}``, the
-        main configurations measured again with one thread (None if the run itself used one thread); and
+        the configurations whose model learns nothing: the GEMM bounds and ``"numpy_tuned_cached"``);
+        ``"single_thread"``: ``{"threads": 1, "results": ...}``, the main configurations measured again with one
+        thread (None if the run itself used one thread); and
         ``"sections"``: ``{"labels": {key: label}, "by_threads": {"2": {"nnlib": {key: us}, "gemm": {key: us}},
         "1": ...}}``, nnlib's training step timed section by section and the bound's products per layer, in
         microseconds per batch (keys ``"gather"``, ``"fwd1"``, ``"relu1"``, ..., ``"bwd1"``, ``"step"``).

@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_float_array, check_positive_int, check_rng
+from ._checks import as_float_array, check_bool, check_positive_int, check_rng
 from ._idx import DATASETS, ChecksumError, DataFile, DataNotFoundError, IDXFormatError, fetch_data, load_all
 
 __all__ = [
@@ -180,10 +180,8 @@ def batches(X, y, batch_size, rng=None, drop_last=False):
     """
     X, y = _check_xy(X, y, "batches")
     batch_size = check_positive_int(batch_size, "batch_size", "batches")
-    if not isinstance(drop_last, (bool, np.bool_)):
-        raise TypeError(f"batches: drop_last must be True or False, got {drop_last!r}.")
     n = X.shape[0]
-    if drop_last:
+    if check_bool(drop_last, "drop_last", "batches"):
         if batch_size > n:
             raise ValueError(
                 f"batches: drop_last=True with batch_size={batch_size} > N={n} rows leaves no full batch; "

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import as_float_array, check_positive_int, check_rng
+from ._checks import as_float_array, check_bool, check_positive_int, check_rng
 from .data import batches
 from .layers import Linear, Sequential
 
@@ -109,9 +109,7 @@ class Trainer:
         self.batch_size = check_positive_int(batch_size, "batch_size", "Trainer")
         self.rng = None if rng is None else check_rng(rng, "Trainer")
         self.progress = progress
-        if not isinstance(drop_last, (bool, np.bool_)):
-            raise TypeError(f"Trainer: drop_last must be True or False, got {drop_last!r}.")
-        self.drop_last = bool(drop_last)
+        self.drop_last = check_bool(drop_last, "drop_last", "Trainer")
         self.epochs_trained = 0
         self.steps_taken = 0
 
